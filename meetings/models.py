@@ -1,0 +1,195 @@
+"""Meetings, their attendances and the notification outbox.
+
+A meeting stores the interval it *occupies* its room (start − setup, end + teardown) next
+to its own start and end, so that the PostgreSQL exclusion constraint — the last guard
+against double booking — covers the 布场/撤场 buffers too. Series (RRULE), VC links,
+seating plans and reception itineraries attach to `Meeting` by foreign key later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.models import Person
+from rooms.models import Room
+
+
+class Kind(models.TextChoices):
+    EXECUTIVE = "executive", "常务会议"
+    TOPIC = "topic", "专题会议"
+    TELECONFERENCE = "teleconference", "电视电话会议"
+    SYMPOSIUM = "symposium", "座谈会"
+    COURTESY_CALL = "courtesy_call", "会见"
+    TALKS = "talks", "会谈"
+    BANQUET = "banquet", "宴请"
+    INSPECTION = "inspection", "调研"
+    EVENT = "event", "活动"
+    OTHER = "other", "其他"
+
+
+class Priority(models.IntegerChoices):
+    NORMAL = 1, "一般会议"
+    IMPORTANT = 2, "重要会议"
+    SUPERIOR = 3, "上级会议"
+
+
+DEFAULT_PRIORITY = {
+    Kind.EXECUTIVE: Priority.IMPORTANT,
+    Kind.TELECONFERENCE: Priority.SUPERIOR,
+}
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已确认"
+    REJECTED = "rejected", "已驳回"
+    CANCELLED = "cancelled", "已取消"
+
+
+# Statuses that occupy the room: a pending request holds its slot until decided.
+BLOCKING = (Status.PENDING, Status.APPROVED)
+
+
+class Confidentiality(models.TextChoices):
+    NORMAL = "normal", "普通"
+    CONFIDENTIAL = "confidential", "内部（不公开）"
+
+
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def blocking(self) -> MeetingQuerySet:
+        return self.filter(status__in=BLOCKING)
+
+    def occupying(self, start: dt.datetime, end: dt.datetime) -> MeetingQuerySet:
+        """Meetings whose occupied interval overlaps [start, end) (half-open)."""
+        return self.filter(occupied_start__lt=end, occupied_end__gt=start)
+
+    def attending(self, start: dt.datetime, end: dt.datetime) -> MeetingQuerySet:
+        """Meetings whose own time (no buffers) overlaps [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Meeting(models.Model):
+    """A meeting, reception or activity, booked in a room (or held elsewhere)."""
+
+    title = models.CharField("名称", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.TOPIC)
+    priority = models.PositiveSmallIntegerField("优先级", choices=Priority.choices, default=Priority.NORMAL)
+    start = models.DateTimeField("开始时间")
+    end = models.DateTimeField("结束时间")
+    room = models.ForeignKey(
+        Room, verbose_name="会议室", on_delete=models.PROTECT, null=True, blank=True, related_name="meetings"
+    )
+    place = models.CharField("地点（室外/外出）", max_length=200, blank=True)
+    setup_minutes = models.PositiveIntegerField("布场（分钟）", null=True, blank=True, help_text="留空用会议室默认值")
+    teardown_minutes = models.PositiveIntegerField("撤场（分钟）", null=True, blank=True)
+    occupied_start = models.DateTimeField("占用开始", editable=False)
+    occupied_end = models.DateTimeField("占用结束", editable=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="承办人", on_delete=models.PROTECT, related_name="organized_meetings"
+    )
+    confidentiality = models.CharField(
+        "密级", max_length=20, choices=Confidentiality.choices, default=Confidentiality.NORMAL
+    )
+    description = models.TextField("说明", blank=True)
+    expected_attendance = models.PositiveIntegerField("预计人数", null=True, blank=True)
+    acknowledged_conflicts = models.JSONField("已确认的冲突提示", default=list, blank=True)
+    hold_expires_at = models.DateTimeField("预留截止", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=500, blank=True)
+    cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
+    sequence = models.PositiveIntegerField("修订号", default=0, help_text="时间或地点每变一次加一（iCalendar SEQUENCE）")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        verbose_name = verbose_name_plural = "会议"
+        indexes = [
+            models.Index(fields=["room", "occupied_start", "occupied_end"], name="meeting_room_occupied"),
+            models.Index(fields=["start", "end"], name="meeting_period"),
+            models.Index(fields=["status", "hold_expires_at"], name="meeting_holds"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(occupied_start__lte=F("start")) & Q(occupied_end__gte=F("end")),
+                name="meeting_occupied_covers_meeting",
+            ),
+        ]
+        # PostgreSQL only: an exclusion constraint (migration 0002) forbids two blocking
+        # meetings in one room with overlapping occupied intervals.
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.start:%Y-%m-%d %H:%M}）"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.end - self.start
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status in BLOCKING
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidentiality == Confidentiality.CONFIDENTIAL
+
+    @property
+    def location(self) -> str:
+        return self.room.location if self.room else self.place
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", "主持"
+    ATTEND = "attend", "出席"
+    SIT_IN = "sit_in", "列席"
+    STAFF = "staff", "工作人员"
+    GUEST = "guest", "嘉宾"
+
+
+class Attendance(models.Model):
+    """A person's place in a meeting's roster, with their role."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="attendances")
+    role = models.CharField("身份", max_length=20, choices=Role.choices, default=Role.ATTEND)
+    order = models.PositiveIntegerField("顺序", default=0)
+
+    class Meta:
+        ordering = ["order", "person__rank", "pk"]
+        verbose_name = verbose_name_plural = "参会人员"
+        constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_role_display()}"
+
+
+class Notification(models.Model):
+    """An outbox entry for a user; the worker delivers it, the staff pages show it."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "通知"
+
+    def __str__(self) -> str:
+        return self.subject

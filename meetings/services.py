@@ -1,0 +1,768 @@
+"""Booking rules (DESIGN §4): buffers, conflicts, approval holds, state changes.
+
+Every write goes through these functions; views and API endpoints only translate. They
+take `now` so that tests and the worker need no clock tricks, and `actor` so that the
+permission rules and the audit log are the same whichever door a request came in by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import roles
+from core.audit import audit_record, diff, snapshot
+from core.exceptions import (
+    BookingConflict,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+    SoftConflict,
+)
+from core.models import Person
+from core.timeutil import localtime
+from core.workdays import add_working_days
+from meetings.access import can_edit, display_title
+from meetings.models import (
+    BLOCKING,
+    DEFAULT_PRIORITY,
+    Attendance,
+    Confidentiality,
+    Kind,
+    Meeting,
+    Notification,
+    Priority,
+    Role,
+    Status,
+)
+from rooms.models import Room
+from rooms.services import free_slots, rooms_free_for, within_hours
+
+log = logging.getLogger(__name__)
+
+# Soft conflicts a requester may acknowledge; their codes are part of the API.
+PERSON_BUSY = "person_busy"
+OVER_CAPACITY = "over_capacity"
+OUTSIDE_HOURS = "outside_hours"
+SOFT_CODES = (PERSON_BUSY, OVER_CAPACITY, OUTSIDE_HOURS)
+
+# Fields whose change is a change of "when or where": the iCalendar SEQUENCE goes up and
+# the conflict rules run again.
+_SCHEDULE_FIELDS = ("start", "end", "room_id", "setup_minutes", "teardown_minutes")
+_AUDITED_FIELDS = [
+    "title",
+    "kind",
+    "priority",
+    "start",
+    "end",
+    "room",
+    "place",
+    "setup_minutes",
+    "teardown_minutes",
+    "status",
+    "confidentiality",
+    "description",
+    "expected_attendance",
+]
+_EDITABLE_FIELDS = set(_AUDITED_FIELDS) - {"status"}
+
+
+@dataclass
+class Warning_:
+    """One soft conflict: a code the requester can acknowledge and the meetings behind it."""
+
+    code: str
+    message: str
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+@dataclass
+class BookingCheck:
+    """What booking this slot would run into: the preview the form shows as one types."""
+
+    occupied_start: dt.datetime
+    occupied_end: dt.datetime
+    hard: list[Meeting]
+    soft: list[Warning_]
+    alternatives: dict[str, list[dict[str, Any]]] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.hard and not self.soft
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def validate_times(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
+    """Refuse intervals no office could mean; raise InvalidInput naming the field."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("时间必须带时区", field="start")
+    if end <= start:
+        raise InvalidInput("结束时间必须晚于开始时间", field="end")
+    if end - start > dt.timedelta(hours=settings.MAX_MEETING_HOURS):
+        raise InvalidInput(f"会议时长不能超过 {settings.MAX_MEETING_HOURS} 小时", field="end")
+    if end <= now:
+        raise InvalidInput("不能预订已经过去的时间", field="start")
+    if start > now + dt.timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise InvalidInput(f"只能预订 {settings.BOOKING_HORIZON_DAYS} 天以内的会议", field="start")
+
+
+def occupied_interval(
+    *,
+    room: Room | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    setup_minutes: int | None,
+    teardown_minutes: int | None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """start − 布场, end + 撤场: the per-meeting override wins over the room default."""
+    if room is None:
+        return start, end
+    setup = room.setup_minutes if setup_minutes is None else setup_minutes
+    teardown = room.teardown_minutes if teardown_minutes is None else teardown_minutes
+    return start - dt.timedelta(minutes=setup), end + dt.timedelta(minutes=teardown)
+
+
+# --- conflict detection -------------------------------------------------------------------
+
+
+def hard_conflicts(
+    *, room: Room, occupied_start: dt.datetime, occupied_end: dt.datetime, exclude_id: int | None = None
+) -> list[Meeting]:
+    qs = Meeting.objects.blocking().filter(room=room).occupying(occupied_start, occupied_end)
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.select_related("room").order_by("occupied_start"))
+
+
+def soft_conflicts(
+    *,
+    room: Room | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    person_ids: Iterable[int],
+    expected_attendance: int | None,
+    exclude_id: int | None = None,
+) -> list[Warning_]:
+    warnings: list[Warning_] = []
+    ids = list(person_ids)
+    if ids:
+        busy = (
+            Attendance.objects.filter(person_id__in=ids, meeting__status__in=BLOCKING)
+            .filter(meeting__start__lt=end, meeting__end__gt=start)
+            .exclude(meeting_id=exclude_id)
+            .select_related("person", "meeting", "meeting__room")
+            .order_by("person__rank", "meeting__start")
+        )
+        by_person: dict[int, tuple[Person, list[Meeting]]] = {}
+        for a in busy:
+            by_person.setdefault(a.person_id, (a.person, []))[1].append(a.meeting)
+        for person, meetings in by_person.values():
+            warnings.append(Warning_(PERSON_BUSY, f"{person.name}在该时段已有其他安排", meetings))
+    needed = max(expected_attendance or 0, len(ids))
+    if room is not None and needed > room.capacity:
+        warnings.append(Warning_(OVER_CAPACITY, f"参会人数 {needed} 超过{room.name}容纳人数 {room.capacity}"))
+    if room is not None and not within_hours(room, start, end):
+        warnings.append(
+            Warning_(
+                OUTSIDE_HOURS,
+                f"{room.name}的可预订时间为 {room.bookable_from:%H:%M}–{room.bookable_until:%H:%M}",
+            )
+        )
+    return warnings
+
+
+def alternatives_for(
+    *,
+    room: Room,
+    start: dt.datetime,
+    end: dt.datetime,
+    needed_capacity: int,
+    now: dt.datetime,
+    exclude_id: int | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Other rooms that fit at that time, and the wanted room's next free slots."""
+    rooms = rooms_free_for(
+        start=start,
+        end=end,
+        min_capacity=max(needed_capacity, 1),
+        equipment_codes=list(room.equipment.values_list("code", flat=True)),
+        exclude_room_id=room.pk,
+        busy=_busy_intervals,
+        exclude_meeting_id=exclude_id,
+    )
+    slots = free_slots(
+        room=room,
+        duration=end - start,
+        after=max(start, now),
+        busy=_busy_intervals,
+        exclude_meeting_id=exclude_id,
+    )
+    return {
+        "rooms": [{"id": r.pk, "name": r.name, "capacity": r.capacity, "location": r.location} for r in rooms],
+        "slots": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in slots],
+    }
+
+
+def _busy_intervals(
+    room_ids: Sequence[int], start: dt.datetime, end: dt.datetime, exclude_meeting_id: int | None
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Occupied intervals of blocking meetings per room: what rooms/ needs from meetings/."""
+    qs = Meeting.objects.blocking().filter(room_id__in=room_ids).occupying(start, end)
+    if exclude_meeting_id:
+        qs = qs.exclude(pk=exclude_meeting_id)
+    out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for room_id, s, e in qs.values_list("room_id", "occupied_start", "occupied_end"):
+        out.setdefault(room_id, []).append((s, e))
+    return out
+
+
+def booking_check(
+    *,
+    room: Room | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    setup_minutes: int | None = None,
+    teardown_minutes: int | None = None,
+    person_ids: Iterable[int] = (),
+    expected_attendance: int | None = None,
+    exclude_id: int | None = None,
+    now: dt.datetime,
+    with_alternatives: bool = True,
+) -> BookingCheck:
+    """Every conflict this booking would meet, plus alternatives when there is one."""
+    ids = list(person_ids)
+    o_start, o_end = occupied_interval(
+        room=room, start=start, end=end, setup_minutes=setup_minutes, teardown_minutes=teardown_minutes
+    )
+    hard = (
+        hard_conflicts(room=room, occupied_start=o_start, occupied_end=o_end, exclude_id=exclude_id)
+        if room
+        else []
+    )
+    soft = soft_conflicts(
+        room=room,
+        start=start,
+        end=end,
+        person_ids=ids,
+        expected_attendance=expected_attendance,
+        exclude_id=exclude_id,
+    )
+    check = BookingCheck(o_start, o_end, hard, soft)
+    if with_alternatives and room is not None and not check.ok:
+        check.alternatives = alternatives_for(
+            room=room,
+            start=start,
+            end=end,
+            needed_capacity=max(expected_attendance or 0, len(ids)),
+            now=now,
+            exclude_id=exclude_id,
+        )
+    return check
+
+
+def conflict_item(user: Any, meeting: Meeting) -> dict[str, Any]:
+    """A clashing meeting as the requester may see it (confidential titles masked)."""
+    return {
+        "id": meeting.pk,
+        "title": display_title(user, meeting),
+        "start": meeting.start.isoformat(),
+        "end": meeting.end.isoformat(),
+        "occupied_start": meeting.occupied_start.isoformat(),
+        "occupied_end": meeting.occupied_end.isoformat(),
+        "room": meeting.room.name if meeting.room else None,
+        "status": meeting.status,
+    }
+
+
+def _raise_for(check: BookingCheck, *, actor: Any, acknowledge: Sequence[str]) -> None:
+    if check.hard:
+        raise BookingConflict(
+            "会议室在该时段（含布场、撤场时间）已被占用",
+            details={
+                "conflicts": [conflict_item(actor, m) for m in check.hard],
+                "alternatives": check.alternatives or {"rooms": [], "slots": []},
+            },
+        )
+    unacknowledged = [w for w in check.soft if w.code not in acknowledge]
+    if unacknowledged:
+        raise SoftConflict(
+            "；".join(w.message for w in unacknowledged) + "。如确需预订，请确认后再提交。",
+            details={
+                "warnings": [
+                    {
+                        "code": w.code,
+                        "message": w.message,
+                        "conflicts": [conflict_item(actor, m) for m in w.meetings],
+                    }
+                    for w in unacknowledged
+                ],
+                "alternatives": check.alternatives or {"rooms": [], "slots": []},
+            },
+        )
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendeeSpec:
+    person: Person
+    role: str = Role.ATTEND
+
+
+def _validate_fields(*, title: str, room: Room | None, place: str, attendees: Sequence[AttendeeSpec]) -> None:
+    if not title.strip():
+        raise InvalidInput("会议名称不能为空", field="title")
+    if room is not None and not room.active:
+        raise InvalidInput(f"{room.name}已停用", field="room_id")
+    if room is None and not place.strip():
+        raise InvalidInput("请选择会议室或填写地点", field="room_id")
+    seen: set[int] = set()
+    for a in attendees:
+        if a.person.pk in seen:
+            raise InvalidInput(f"{a.person.name}重复出现在参会人员中", field="attendees")
+        if a.role not in Role.values:
+            raise InvalidInput(f"未知的参会身份：{a.role}", field="attendees")
+        seen.add(a.person.pk)
+
+
+def _record_acknowledgement(
+    meeting: Meeting, check: BookingCheck, *, actor: Any, acknowledge: Sequence[str], now: dt.datetime
+) -> None:
+    acked = [w for w in check.soft if w.code in acknowledge]
+    if not acked:
+        return
+    meeting.acknowledged_conflicts = [
+        *meeting.acknowledged_conflicts,
+        *(
+            {"code": w.code, "message": w.message, "at": now.isoformat(), "by": str(actor)}
+            for w in acked
+        ),
+    ]
+
+
+def _needs_approval(room: Room | None, actor: Any) -> bool:
+    return bool(room is not None and room.needs_approval and not roles.can_approve(actor))
+
+
+def _save_guarded(meeting: Meeting) -> None:
+    """Save; on PostgreSQL the exclusion constraint may still refuse a racing booking."""
+    try:
+        with transaction.atomic():
+            meeting.save()
+    except IntegrityError as exc:
+        if "meeting_no_double_booking" in str(exc):
+            raise BookingConflict("会议室在该时段已被占用（并发预订）") from exc
+        raise
+
+
+def _lock_room(room: Room | None) -> None:
+    # Serialises bookings of one room on PostgreSQL, so the conflict check below reads
+    # what the competing transaction wrote. On SQLite the IMMEDIATE transaction already
+    # holds the database write lock, and select_for_update is a no-op.
+    if room is not None:
+        Room.objects.select_for_update().filter(pk=room.pk).exists()
+
+
+def _notify(recipients: Iterable[Any], *, kind: str, subject: str, body: str, meeting: Meeting | None) -> None:
+    Notification.objects.bulk_create(
+        [Notification(recipient=u, kind=kind, subject=subject, body=body, meeting=meeting) for u in recipients]
+    )
+
+
+def _approvers() -> list[Any]:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return list(User.objects.filter(is_active=True, groups__name=roles.Role.APPROVER.value).distinct())
+
+
+def _alternatives_on_failure(exc: BookingConflict | SoftConflict, *, room: Room | None, **kw: Any) -> None:
+    """Fill in alternatives after the transaction has rolled back (no lock held)."""
+    if room is None:
+        return
+    if exc.details.get("alternatives", {}).get("rooms") or exc.details.get("alternatives", {}).get("slots"):
+        return
+    exc.details["alternatives"] = alternatives_for(room=room, **kw)
+
+
+def meeting_create(
+    *,
+    actor: Any,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    room: Room | None = None,
+    place: str = "",
+    kind: str = Kind.TOPIC,
+    priority: int | None = None,
+    setup_minutes: int | None = None,
+    teardown_minutes: int | None = None,
+    confidentiality: str = Confidentiality.NORMAL,
+    description: str = "",
+    expected_attendance: int | None = None,
+    attendees: Sequence[AttendeeSpec] = (),
+    acknowledge: Sequence[str] = (),
+    submit: bool = True,
+) -> Meeting:
+    """Book a meeting. Submitted bookings are checked; drafts hold nothing."""
+    if not roles.can_book(actor):
+        raise PermissionDenied("只有会务人员、秘书或管理员可以预订会议")
+    validate_times(start=start, end=end, now=now)
+    _validate_fields(title=title, room=room, place=place, attendees=attendees)
+    meeting = Meeting(
+        title=title.strip(),
+        kind=kind,
+        priority=priority if priority is not None else DEFAULT_PRIORITY.get(Kind(kind), Priority.NORMAL),
+        start=start,
+        end=end,
+        room=room,
+        place=place.strip(),
+        setup_minutes=setup_minutes,
+        teardown_minutes=teardown_minutes,
+        organizer=actor,
+        confidentiality=confidentiality,
+        description=description,
+        expected_attendance=expected_attendance,
+        created_at=now,
+        updated_at=now,
+    )
+    meeting.occupied_start, meeting.occupied_end = occupied_interval(
+        room=room, start=start, end=end, setup_minutes=setup_minutes, teardown_minutes=teardown_minutes
+    )
+    person_ids = [a.person.pk for a in attendees]
+    try:
+        with transaction.atomic():
+            if submit:
+                _lock_room(room)
+                check = booking_check(
+                    room=room,
+                    start=start,
+                    end=end,
+                    setup_minutes=setup_minutes,
+                    teardown_minutes=teardown_minutes,
+                    person_ids=person_ids,
+                    expected_attendance=expected_attendance,
+                    now=now,
+                    with_alternatives=False,
+                )
+                _raise_for(check, actor=actor, acknowledge=acknowledge)
+                _record_acknowledgement(meeting, check, actor=actor, acknowledge=acknowledge, now=now)
+                _enter_submitted_state(meeting, actor=actor, now=now)
+            _save_guarded(meeting)
+            Attendance.objects.bulk_create(
+                [
+                    Attendance(meeting=meeting, person=a.person, role=a.role, order=i)
+                    for i, a in enumerate(attendees)
+                ]
+            )
+            audit_record(
+                actor=actor,
+                action="create",
+                obj=meeting,
+                summary=f"预订：{meeting.title}（{meeting.get_status_display()}）",
+                changes={
+                    "after": snapshot(meeting, _AUDITED_FIELDS),
+                    "attendees": [a.person.name for a in attendees],
+                    "acknowledged": meeting.acknowledged_conflicts,
+                },
+                at=now,
+            )
+            _after_submit(meeting, now=now)
+    except (BookingConflict, SoftConflict) as exc:
+        _alternatives_on_failure(
+            exc,
+            room=room,
+            start=start,
+            end=end,
+            needed_capacity=max(expected_attendance or 0, len(person_ids)),
+            now=now,
+        )
+        raise
+    return meeting
+
+
+def _enter_submitted_state(meeting: Meeting, *, actor: Any, now: dt.datetime) -> None:
+    if _needs_approval(meeting.room, actor):
+        meeting.status = Status.PENDING
+        meeting.hold_expires_at = min(add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start)
+    else:
+        meeting.status = Status.APPROVED
+        meeting.hold_expires_at = None
+
+
+def _after_submit(meeting: Meeting, *, now: dt.datetime) -> None:
+    if meeting.status == Status.PENDING:
+        local = localtime(meeting.start)
+        _notify(
+            _approvers(),
+            kind="approval_requested",
+            subject=f"待审批：{meeting.title}",
+            body=f"{meeting.organizer} 申请 {meeting.location} {local:%m月%d日 %H:%M}，"
+            f"请在 {localtime(meeting.hold_expires_at or now):%m月%d日 %H:%M} 前审批。",
+            meeting=meeting,
+        )
+
+
+def meeting_submit(
+    *, meeting: Meeting, actor: Any, now: dt.datetime, acknowledge: Sequence[str] = ()
+) -> Meeting:
+    """Send a draft: the conflict rules run now, and the room is held or confirmed."""
+    if not can_edit(actor, meeting):
+        raise PermissionDenied()
+    if meeting.status != Status.DRAFT:
+        raise InvalidTransition("只有草稿可以提交")
+    return meeting_update(meeting=meeting, actor=actor, now=now, acknowledge=acknowledge, _submit=True)
+
+
+def meeting_update(
+    *,
+    meeting: Meeting,
+    actor: Any,
+    now: dt.datetime,
+    acknowledge: Sequence[str] = (),
+    attendees: Sequence[AttendeeSpec] | None = None,
+    _submit: bool = False,
+    **changes: Any,
+) -> Meeting:
+    """Change fields of a meeting; a change of time or room runs the rules again."""
+    if not can_edit(actor, meeting):
+        raise PermissionDenied("只有承办人或会务管理员可以修改此会议")
+    if meeting.status in (Status.CANCELLED, Status.REJECTED):
+        raise InvalidTransition(f"{meeting.get_status_display()}的会议不能修改")
+    unknown = set(changes) - _EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+
+    before = snapshot(meeting, _AUDITED_FIELDS)
+    before_schedule = {f: getattr(meeting, f) for f in _SCHEDULE_FIELDS}
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    if "kind" in changes and "priority" not in changes:
+        meeting.priority = DEFAULT_PRIORITY.get(Kind(meeting.kind), meeting.priority)
+    schedule_changed = any(getattr(meeting, f) != v for f, v in before_schedule.items())
+    if schedule_changed or _submit:
+        validate_times(start=meeting.start, end=meeting.end, now=now)
+    _validate_fields(
+        title=meeting.title, room=meeting.room, place=meeting.place, attendees=attendees or ()
+    )
+    meeting.occupied_start, meeting.occupied_end = occupied_interval(
+        room=meeting.room,
+        start=meeting.start,
+        end=meeting.end,
+        setup_minutes=meeting.setup_minutes,
+        teardown_minutes=meeting.teardown_minutes,
+    )
+    person_ids = (
+        [a.person.pk for a in attendees]
+        if attendees is not None
+        else list(meeting.attendances.values_list("person_id", flat=True))
+    )
+    roster_changed = attendees is not None
+    capacity_changed = "expected_attendance" in changes
+    recheck = _submit or (
+        meeting.status in BLOCKING and (schedule_changed or roster_changed or capacity_changed)
+    )
+    try:
+        with transaction.atomic():
+            if recheck:
+                _lock_room(meeting.room)
+                check = booking_check(
+                    room=meeting.room,
+                    start=meeting.start,
+                    end=meeting.end,
+                    setup_minutes=meeting.setup_minutes,
+                    teardown_minutes=meeting.teardown_minutes,
+                    person_ids=person_ids,
+                    expected_attendance=meeting.expected_attendance,
+                    exclude_id=meeting.pk,
+                    now=now,
+                    with_alternatives=False,
+                )
+                # A room that was already double-booked by an acknowledged soft conflict
+                # stays acknowledged only for the same codes; new ones must be confirmed.
+                _raise_for(check, actor=actor, acknowledge=acknowledge)
+                _record_acknowledgement(meeting, check, actor=actor, acknowledge=acknowledge, now=now)
+            if _submit or (schedule_changed and meeting.status == Status.APPROVED and _needs_approval(meeting.room, actor)):
+                _enter_submitted_state(meeting, actor=actor, now=now)
+            elif schedule_changed and meeting.status == Status.PENDING:
+                meeting.hold_expires_at = min(add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start)
+            if schedule_changed and meeting.status != Status.DRAFT:
+                meeting.sequence += 1
+            meeting.updated_at = now
+            _save_guarded(meeting)
+            if attendees is not None:
+                meeting.attendances.all().delete()
+                Attendance.objects.bulk_create(
+                    [
+                        Attendance(meeting=meeting, person=a.person, role=a.role, order=i)
+                        for i, a in enumerate(attendees)
+                    ]
+                )
+            changed = diff(before, snapshot(meeting, _AUDITED_FIELDS))
+            extra: dict[str, Any] = {}
+            if attendees is not None:
+                extra["attendees"] = [a.person.name for a in attendees]
+            if acknowledge and meeting.acknowledged_conflicts:
+                extra["acknowledged"] = meeting.acknowledged_conflicts
+            audit_record(
+                actor=actor,
+                action="submit" if _submit else "update",
+                obj=meeting,
+                summary=("提交" if _submit else "修改") + ("：" + "、".join(changed) if changed else ""),
+                changes={**changed, **extra},
+                at=now,
+            )
+            if _submit:
+                _after_submit(meeting, now=now)
+    except (BookingConflict, SoftConflict) as exc:
+        meeting.refresh_from_db()
+        _alternatives_on_failure(
+            exc,
+            room=meeting.room if "room" not in changes else changes["room"],
+            start=changes.get("start", meeting.start),
+            end=changes.get("end", meeting.end),
+            needed_capacity=max(meeting.expected_attendance or 0, len(person_ids)),
+            now=now,
+            exclude_id=meeting.pk,
+        )
+        raise
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting, actor: Any, now: dt.datetime, reason: str = "") -> Meeting:
+    """Cancel: the room is released at once; the entry stays, marked cancelled."""
+    if not can_edit(actor, meeting):
+        raise PermissionDenied("只有承办人或会务管理员可以取消此会议")
+    if meeting.status in (Status.CANCELLED, Status.REJECTED):
+        raise InvalidTransition(f"会议已是“{meeting.get_status_display()}”状态")
+    return _close(meeting, actor=actor, now=now, status=Status.CANCELLED, note=reason, action="cancel")
+
+
+def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str = "") -> Meeting:
+    """Approve a pending request; its hold becomes a confirmed booking."""
+    if not roles.can_approve(actor):
+        raise PermissionDenied("只有审批人可以审批")
+    if meeting.status != Status.PENDING:
+        raise InvalidTransition("只有待审批的申请可以批准")
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if locked.status != Status.PENDING:
+            raise InvalidTransition("该申请已被处理")
+        meeting.status = Status.APPROVED
+        meeting.hold_expires_at = None
+        meeting.decided_by = actor
+        meeting.decided_at = now
+        meeting.decision_note = note[:500]
+        meeting.updated_at = now
+        meeting.save()
+        audit_record(
+            actor=actor,
+            action="approve",
+            obj=meeting,
+            summary="批准" + (f"：{note}" if note else ""),
+            changes={"status": [Status.PENDING, Status.APPROVED]},
+            at=now,
+        )
+        _notify(
+            [meeting.organizer],
+            kind="approved",
+            subject=f"已批准：{meeting.title}",
+            body=note,
+            meeting=meeting,
+        )
+    return meeting
+
+
+def meeting_reject(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str = "") -> Meeting:
+    """Reject a pending request and release its hold."""
+    if not roles.can_approve(actor):
+        raise PermissionDenied("只有审批人可以审批")
+    if meeting.status != Status.PENDING:
+        raise InvalidTransition("只有待审批的申请可以驳回")
+    if not note.strip():
+        raise InvalidInput("驳回时请填写理由", field="note")
+    return _close(meeting, actor=actor, now=now, status=Status.REJECTED, note=note, action="reject")
+
+
+def _close(meeting: Meeting, *, actor: Any, now: dt.datetime, status: str, note: str, action: str) -> Meeting:
+    with transaction.atomic():
+        before = meeting.status
+        meeting.status = status
+        meeting.hold_expires_at = None
+        if status == Status.REJECTED:
+            meeting.decided_by = actor
+            meeting.decided_at = now
+            meeting.decision_note = note[:500]
+        else:
+            meeting.cancel_reason = note[:500]
+        meeting.sequence += 1
+        meeting.updated_at = now
+        meeting.save()
+        label = {"cancel": "取消", "reject": "驳回", "expire": "预留过期"}[action]
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=meeting,
+            summary=label + (f"：{note}" if note else ""),
+            changes={"status": [before, status]},
+            at=now,
+        )
+        if getattr(actor, "pk", None) != meeting.organizer_id:
+            _notify(
+                [meeting.organizer],
+                kind=action,
+                subject=f"{label}：{meeting.title}",
+                body=note,
+                meeting=meeting,
+            )
+    return meeting
+
+
+def holds_expire(*, now: dt.datetime | None = None) -> int:
+    """Release every pending hold whose working-day deadline has passed; tell the requester."""
+    now = now or timezone.now()
+    expired = 0
+    due = Meeting.objects.filter(status=Status.PENDING, hold_expires_at__lte=now).values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            # Re-read under lock: an approver may have decided between the query and now.
+            meeting = (
+                Meeting.objects.select_for_update()
+                .select_related("organizer", "room")
+                .filter(pk=pk, status=Status.PENDING)
+                .first()
+            )
+            if meeting is None:
+                continue
+            _close(
+                meeting,
+                actor=None,
+                now=now,
+                status=Status.CANCELLED,
+                note="审批期限已过，预留已自动释放",
+                action="expire",
+            )
+            expired += 1
+    if expired:
+        log.info("released %d expired holds", expired)
+    return expired
+
+
+def people_by_ids(ids: Sequence[int]) -> dict[int, Person]:
+    """Load people for a roster; unknown ids are a field error, not a 500."""
+    found = Person.objects.in_bulk(list(ids))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(f"人员不存在：{missing}", field="attendees", details={"missing": missing})
+    return found

@@ -1,0 +1,69 @@
+"""Rooms and their equipment. Seat layouts and VC resources will hang off `Room`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+
+
+class Equipment(models.Model):
+    """A kind of equipment a room may have (投影, 话筒, 视频会议终端 …)."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = verbose_name_plural = "设备"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Layout(models.TextChoices):
+    ROSTRUM = "rostrum", "主席台+台下"
+    LONG_TABLE = "long_table", "长条桌"
+    U_SHAPE = "u_shape", "U形/回字形"
+    ROUND = "round", "圆桌"
+    CLASSROOM = "classroom", "课桌式"
+    RECEPTION = "reception", "会见厅（沙发）"
+
+
+class Room(models.Model):
+    """A bookable room with its bookable hours and 布场/撤场 buffers."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    building = models.CharField("楼宇", max_length=50, blank=True)
+    floor = models.CharField("楼层", max_length=10, blank=True)
+    capacity = models.PositiveIntegerField("容纳人数")
+    layout = models.CharField("默认布局", max_length=20, choices=Layout.choices, default=Layout.LONG_TABLE)
+    equipment = models.ManyToManyField(Equipment, verbose_name="设备", blank=True, related_name="rooms")
+    bookable_from = models.TimeField("可预订起", default=dt.time(7, 0))
+    bookable_until = models.TimeField("可预订止", default=dt.time(22, 0))
+    needs_approval = models.BooleanField("需审批", default=False)
+    setup_minutes = models.PositiveIntegerField("布场（分钟）", default=15)
+    teardown_minutes = models.PositiveIntegerField("撤场（分钟）", default=15)
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveIntegerField("排序", default=100)
+    notes = models.TextField("说明", blank=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = verbose_name_plural = "会议室"
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="room_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(bookable_until__gt=models.F("bookable_from")), name="room_hours_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def location(self) -> str:
+        """Room with building and floor, as printed on notices and calendar entries."""
+        parts = [self.building, f"{self.floor}楼" if self.floor else "", self.name]
+        return " ".join(p for p in parts if p)
