@@ -18,14 +18,24 @@ from core.exceptions import DomainError
 api = NinjaAPI(
     title="会务 API",
     version="1",
-    description="会议室与视频会议预订、会议、人员。Times without an offset are Asia/Shanghai local time.",
+    description=(
+        "会议室与视频会议预订、会议、人员。Times without an offset are Asia/Shanghai local time."
+    ),
     auth=API_AUTH,
     urls_namespace="api-v1",
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, "details": details or {}}, status=status)
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "details": details or {}}, status=status
+    )
 
 
 def _field_name(loc: list[Any]) -> str:
@@ -71,7 +81,9 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_name(list(e.get("loc", []))), "message": _translate(e)} for e in exc.errors]
+    errors = [
+        {"field": _field_name(list(e.get("loc", []))), "message": _translate(e)} for e in exc.errors
+    ]
     summary = "；".join(f"{e['field']}：{e['message']}" for e in errors[:5])
     return error_response(request, 422, "invalid", f"输入有误（{summary}）", {"errors": errors})
 
@@ -83,7 +95,13 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+    }
     message = str(exc)
     if exc.status_code == 403 and "CSRF" in message:
         message = "CSRF 校验失败，请刷新页面后重试"
@@ -98,10 +116,9 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def register_routers() -> None:
     # Imported here, not at module top: core/ must not import the apps built on it,
     # except at this single wiring point.
+    from core.api_directory import router as directory_router
     from meetings.api import router as meetings_router
     from rooms.api import router as rooms_router
-
-    from core.api_directory import router as directory_router
 
     api.add_router("/", directory_router)
     api.add_router("/", rooms_router)

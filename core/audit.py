@@ -51,6 +51,6 @@ def audit_record(
 
 
 def audit_for(obj: models.Model) -> models.QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).select_related(
-        "actor"
-    )
+    return AuditEntry.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).select_related("actor")

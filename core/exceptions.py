@@ -33,7 +33,9 @@ class InvalidInput(DomainError):
     code = "invalid"
     default_message = "输入有误"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+    ):
         details = dict(details or {})
         if field:
             details.setdefault("errors", [{"field": field, "message": message}])

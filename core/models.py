@@ -31,7 +31,9 @@ class Person(models.Model):
 
     name = models.CharField("姓名", max_length=50)
     title = models.CharField("职务", max_length=100, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="people")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="people"
+    )
     rank = models.PositiveIntegerField("排序号", default=1000, help_text="礼宾排序，数字小的在前")
     is_leader = models.BooleanField("县领导", default=False)
     user = models.OneToOneField(
@@ -69,7 +71,11 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def get_by_raw(self, raw: str) -> ApiToken | None:
         # Only the hash is stored; looking it up by hash compares in the database index,
         # never character by character against a secret in Python.
-        return self.select_related("user").filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
+        return (
+            self.select_related("user")
+            .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+            .first()
+        )
 
 
 class ApiToken(models.Model):
@@ -77,7 +83,9 @@ class ApiToken(models.Model):
 
     PREFIX = "hw_"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100, default="")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -117,4 +125,5 @@ class AuditEntry(models.Model):
         verbose_name = verbose_name_plural = "操作日志"
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+        when = f"{self.at:%Y-%m-%d %H:%M}"
+        return f"{when} {self.actor} {self.action} {self.object_type}#{self.object_id}"

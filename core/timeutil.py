@@ -40,6 +40,8 @@ def at_local(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=local_tz())
 
 
-def overlaps(a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime) -> bool:
+def overlaps(
+    a_start: dt.datetime, a_end: dt.datetime, b_start: dt.datetime, b_end: dt.datetime
+) -> bool:
     """Half-open intervals: 09:00–10:00 and 10:00–11:00 do not overlap."""
     return a_start < b_end and b_start < a_end

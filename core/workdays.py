@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
-def _overrides(holidays: tuple[str, ...], workdays: tuple[str, ...]) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+def _overrides(
+    holidays: tuple[str, ...], workdays: tuple[str, ...]
+) -> tuple[frozenset[dt.date], frozenset[dt.date]]:
     return (
         frozenset(dt.date.fromisoformat(d) for d in holidays),
         frozenset(dt.date.fromisoformat(d) for d in workdays),

@@ -18,7 +18,7 @@ from meetings.models import Attendance, Confidentiality, Meeting
 MASKED_TITLE = "内部会议"
 
 
-def _bool(q: Q) -> ExpressionWrapper:
+def _bool(q: Any) -> ExpressionWrapper:
     return ExpressionWrapper(q, output_field=BooleanField())
 
 
@@ -32,7 +32,9 @@ def with_visibility(qs: QuerySet[Meeting], user: Any) -> QuerySet[Meeting]:
         Q(person__user=user) | Q(person__secretaries=user)
     )
     return qs.annotate(
-        details_visible=_bool(Q(confidentiality=Confidentiality.NORMAL) | Q(organizer=user) | Exists(attends))
+        details_visible=_bool(
+            Q(confidentiality=Confidentiality.NORMAL) | Q(organizer=user) | Exists(attends)
+        )
     )
 
 

@@ -79,20 +79,32 @@ class Meeting(models.Model):
 
     title = models.CharField("名称", max_length=200)
     kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.TOPIC)
-    priority = models.PositiveSmallIntegerField("优先级", choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        "优先级", choices=Priority.choices, default=Priority.NORMAL
+    )
     start = models.DateTimeField("开始时间")
     end = models.DateTimeField("结束时间")
     room = models.ForeignKey(
-        Room, verbose_name="会议室", on_delete=models.PROTECT, null=True, blank=True, related_name="meetings"
+        Room,
+        verbose_name="会议室",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
     )
     place = models.CharField("地点（室外/外出）", max_length=200, blank=True)
-    setup_minutes = models.PositiveIntegerField("布场（分钟）", null=True, blank=True, help_text="留空用会议室默认值")
+    setup_minutes = models.PositiveIntegerField(
+        "布场（分钟）", null=True, blank=True, help_text="留空用会议室默认值"
+    )
     teardown_minutes = models.PositiveIntegerField("撤场（分钟）", null=True, blank=True)
     occupied_start = models.DateTimeField("占用开始", editable=False)
     occupied_end = models.DateTimeField("占用结束", editable=False)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     organizer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="承办人", on_delete=models.PROTECT, related_name="organized_meetings"
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        on_delete=models.PROTECT,
+        related_name="organized_meetings",
     )
     confidentiality = models.CharField(
         "密级", max_length=20, choices=Confidentiality.choices, default=Confidentiality.NORMAL
@@ -107,7 +119,9 @@ class Meeting(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField("审批意见", max_length=500, blank=True)
     cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
-    sequence = models.PositiveIntegerField("修订号", default=0, help_text="时间或地点每变一次加一（iCalendar SEQUENCE）")
+    sequence = models.PositiveIntegerField(
+        "修订号", default=0, help_text="时间或地点每变一次加一（iCalendar SEQUENCE）"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -117,7 +131,9 @@ class Meeting(models.Model):
         ordering = ["start", "pk"]
         verbose_name = verbose_name_plural = "会议"
         indexes = [
-            models.Index(fields=["room", "occupied_start", "occupied_end"], name="meeting_room_occupied"),
+            models.Index(
+                fields=["room", "occupied_start", "occupied_end"], name="meeting_room_occupied"
+            ),
             models.Index(fields=["start", "end"], name="meeting_period"),
             models.Index(fields=["status", "hold_expires_at"], name="meeting_holds"),
         ]
@@ -163,14 +179,18 @@ class Attendance(models.Model):
     """A person's place in a meeting's roster, with their role."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
-    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="attendances")
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="attendances"
+    )
     role = models.CharField("身份", max_length=20, choices=Role.choices, default=Role.ATTEND)
     order = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
         ordering = ["order", "person__rank", "pk"]
         verbose_name = verbose_name_plural = "参会人员"
-        constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_role_display()}"
@@ -179,8 +199,12 @@ class Attendance(models.Model):
 class Notification(models.Model):
     """An outbox entry for a user; the worker delivers it, the staff pages show it."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)

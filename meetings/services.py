@@ -135,7 +135,11 @@ def occupied_interval(
 
 
 def hard_conflicts(
-    *, room: Room, occupied_start: dt.datetime, occupied_end: dt.datetime, exclude_id: int | None = None
+    *,
+    room: Room,
+    occupied_start: dt.datetime,
+    occupied_end: dt.datetime,
+    exclude_id: int | None = None,
 ) -> list[Meeting]:
     qs = Meeting.objects.blocking().filter(room=room).occupying(occupied_start, occupied_end)
     if exclude_id:
@@ -158,10 +162,11 @@ def soft_conflicts(
         busy = (
             Attendance.objects.filter(person_id__in=ids, meeting__status__in=BLOCKING)
             .filter(meeting__start__lt=end, meeting__end__gt=start)
-            .exclude(meeting_id=exclude_id)
             .select_related("person", "meeting", "meeting__room")
             .order_by("person__rank", "meeting__start")
         )
+        if exclude_id:
+            busy = busy.exclude(meeting_id=exclude_id)
         by_person: dict[int, tuple[Person, list[Meeting]]] = {}
         for a in busy:
             by_person.setdefault(a.person_id, (a.person, []))[1].append(a.meeting)
@@ -169,7 +174,9 @@ def soft_conflicts(
             warnings.append(Warning_(PERSON_BUSY, f"{person.name}在该时段已有其他安排", meetings))
     needed = max(expected_attendance or 0, len(ids))
     if room is not None and needed > room.capacity:
-        warnings.append(Warning_(OVER_CAPACITY, f"参会人数 {needed} 超过{room.name}容纳人数 {room.capacity}"))
+        warnings.append(
+            Warning_(OVER_CAPACITY, f"参会人数 {needed} 超过{room.name}容纳人数 {room.capacity}")
+        )
     if room is not None and not within_hours(room, start, end):
         warnings.append(
             Warning_(
@@ -207,7 +214,10 @@ def alternatives_for(
         exclude_meeting_id=exclude_id,
     )
     return {
-        "rooms": [{"id": r.pk, "name": r.name, "capacity": r.capacity, "location": r.location} for r in rooms],
+        "rooms": [
+            {"id": r.pk, "name": r.name, "capacity": r.capacity, "location": r.location}
+            for r in rooms
+        ],
         "slots": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in slots],
     }
 
@@ -241,7 +251,11 @@ def booking_check(
     """Every conflict this booking would meet, plus alternatives when there is one."""
     ids = list(person_ids)
     o_start, o_end = occupied_interval(
-        room=room, start=start, end=end, setup_minutes=setup_minutes, teardown_minutes=teardown_minutes
+        room=room,
+        start=start,
+        end=end,
+        setup_minutes=setup_minutes,
+        teardown_minutes=teardown_minutes,
     )
     hard = (
         hard_conflicts(room=room, occupied_start=o_start, occupied_end=o_end, exclude_id=exclude_id)
@@ -319,7 +333,9 @@ class AttendeeSpec:
     role: str = Role.ATTEND
 
 
-def _validate_fields(*, title: str, room: Room | None, place: str, attendees: Sequence[AttendeeSpec]) -> None:
+def _validate_fields(
+    *, title: str, room: Room | None, place: str, attendees: Sequence[AttendeeSpec]
+) -> None:
     if not title.strip():
         raise InvalidInput("会议名称不能为空", field="title")
     if room is not None and not room.active:
@@ -336,7 +352,12 @@ def _validate_fields(*, title: str, room: Room | None, place: str, attendees: Se
 
 
 def _record_acknowledgement(
-    meeting: Meeting, check: BookingCheck, *, actor: Any, acknowledge: Sequence[str], now: dt.datetime
+    meeting: Meeting,
+    check: BookingCheck,
+    *,
+    actor: Any,
+    acknowledge: Sequence[str],
+    now: dt.datetime,
 ) -> None:
     acked = [w for w in check.soft if w.code in acknowledge]
     if not acked:
@@ -373,9 +394,14 @@ def _lock_room(room: Room | None) -> None:
         Room.objects.select_for_update().filter(pk=room.pk).exists()
 
 
-def _notify(recipients: Iterable[Any], *, kind: str, subject: str, body: str, meeting: Meeting | None) -> None:
+def _notify(
+    recipients: Iterable[Any], *, kind: str, subject: str, body: str, meeting: Meeting | None
+) -> None:
     Notification.objects.bulk_create(
-        [Notification(recipient=u, kind=kind, subject=subject, body=body, meeting=meeting) for u in recipients]
+        [
+            Notification(recipient=u, kind=kind, subject=subject, body=body, meeting=meeting)
+            for u in recipients
+        ]
     )
 
 
@@ -383,14 +409,20 @@ def _approvers() -> list[Any]:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    return list(User.objects.filter(is_active=True, groups__name=roles.Role.APPROVER.value).distinct())
+    return list(
+        User.objects.filter(is_active=True, groups__name=roles.Role.APPROVER.value).distinct()
+    )
 
 
-def _alternatives_on_failure(exc: BookingConflict | SoftConflict, *, room: Room | None, **kw: Any) -> None:
+def _alternatives_on_failure(
+    exc: BookingConflict | SoftConflict, *, room: Room | None, **kw: Any
+) -> None:
     """Fill in alternatives after the transaction has rolled back (no lock held)."""
     if room is None:
         return
-    if exc.details.get("alternatives", {}).get("rooms") or exc.details.get("alternatives", {}).get("slots"):
+    if exc.details.get("alternatives", {}).get("rooms") or exc.details.get("alternatives", {}).get(
+        "slots"
+    ):
         return
     exc.details["alternatives"] = alternatives_for(room=room, **kw)
 
@@ -423,7 +455,9 @@ def meeting_create(
     meeting = Meeting(
         title=title.strip(),
         kind=kind,
-        priority=priority if priority is not None else DEFAULT_PRIORITY.get(Kind(kind), Priority.NORMAL),
+        priority=priority
+        if priority is not None
+        else DEFAULT_PRIORITY.get(Kind(kind), Priority.NORMAL),
         start=start,
         end=end,
         room=room,
@@ -438,7 +472,11 @@ def meeting_create(
         updated_at=now,
     )
     meeting.occupied_start, meeting.occupied_end = occupied_interval(
-        room=room, start=start, end=end, setup_minutes=setup_minutes, teardown_minutes=teardown_minutes
+        room=room,
+        start=start,
+        end=end,
+        setup_minutes=setup_minutes,
+        teardown_minutes=teardown_minutes,
     )
     person_ids = [a.person.pk for a in attendees]
     try:
@@ -457,7 +495,9 @@ def meeting_create(
                     with_alternatives=False,
                 )
                 _raise_for(check, actor=actor, acknowledge=acknowledge)
-                _record_acknowledgement(meeting, check, actor=actor, acknowledge=acknowledge, now=now)
+                _record_acknowledgement(
+                    meeting, check, actor=actor, acknowledge=acknowledge, now=now
+                )
                 _enter_submitted_state(meeting, actor=actor, now=now)
             _save_guarded(meeting)
             Attendance.objects.bulk_create(
@@ -495,7 +535,9 @@ def meeting_create(
 def _enter_submitted_state(meeting: Meeting, *, actor: Any, now: dt.datetime) -> None:
     if _needs_approval(meeting.room, actor):
         meeting.status = Status.PENDING
-        meeting.hold_expires_at = min(add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start)
+        meeting.hold_expires_at = min(
+            add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start
+        )
     else:
         meeting.status = Status.APPROVED
         meeting.hold_expires_at = None
@@ -522,7 +564,9 @@ def meeting_submit(
         raise PermissionDenied()
     if meeting.status != Status.DRAFT:
         raise InvalidTransition("只有草稿可以提交")
-    return meeting_update(meeting=meeting, actor=actor, now=now, acknowledge=acknowledge, _submit=True)
+    return meeting_update(
+        meeting=meeting, actor=actor, now=now, acknowledge=acknowledge, _submit=True
+    )
 
 
 def meeting_update(
@@ -592,11 +636,19 @@ def meeting_update(
                 # A room that was already double-booked by an acknowledged soft conflict
                 # stays acknowledged only for the same codes; new ones must be confirmed.
                 _raise_for(check, actor=actor, acknowledge=acknowledge)
-                _record_acknowledgement(meeting, check, actor=actor, acknowledge=acknowledge, now=now)
-            if _submit or (schedule_changed and meeting.status == Status.APPROVED and _needs_approval(meeting.room, actor)):
+                _record_acknowledgement(
+                    meeting, check, actor=actor, acknowledge=acknowledge, now=now
+                )
+            if _submit or (
+                schedule_changed
+                and meeting.status == Status.APPROVED
+                and _needs_approval(meeting.room, actor)
+            ):
                 _enter_submitted_state(meeting, actor=actor, now=now)
             elif schedule_changed and meeting.status == Status.PENDING:
-                meeting.hold_expires_at = min(add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start)
+                meeting.hold_expires_at = min(
+                    add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start
+                )
             if schedule_changed and meeting.status != Status.DRAFT:
                 meeting.sequence += 1
             meeting.updated_at = now
@@ -619,7 +671,8 @@ def meeting_update(
                 actor=actor,
                 action="submit" if _submit else "update",
                 obj=meeting,
-                summary=("提交" if _submit else "修改") + ("：" + "、".join(changed) if changed else ""),
+                summary=("提交" if _submit else "修改")
+                + ("：" + "、".join(changed) if changed else ""),
                 changes={**changed, **extra},
                 at=now,
             )
@@ -629,7 +682,7 @@ def meeting_update(
         meeting.refresh_from_db()
         _alternatives_on_failure(
             exc,
-            room=meeting.room if "room" not in changes else changes["room"],
+            room=changes.get("room", meeting.room),
             start=changes.get("start", meeting.start),
             end=changes.get("end", meeting.end),
             needed_capacity=max(meeting.expected_attendance or 0, len(person_ids)),
@@ -646,7 +699,9 @@ def meeting_cancel(*, meeting: Meeting, actor: Any, now: dt.datetime, reason: st
         raise PermissionDenied("只有承办人或会务管理员可以取消此会议")
     if meeting.status in (Status.CANCELLED, Status.REJECTED):
         raise InvalidTransition(f"会议已是“{meeting.get_status_display()}”状态")
-    return _close(meeting, actor=actor, now=now, status=Status.CANCELLED, note=reason, action="cancel")
+    return _close(
+        meeting, actor=actor, now=now, status=Status.CANCELLED, note=reason, action="cancel"
+    )
 
 
 def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str = "") -> Meeting:
@@ -695,7 +750,9 @@ def meeting_reject(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str 
     return _close(meeting, actor=actor, now=now, status=Status.REJECTED, note=note, action="reject")
 
 
-def _close(meeting: Meeting, *, actor: Any, now: dt.datetime, status: str, note: str, action: str) -> Meeting:
+def _close(
+    meeting: Meeting, *, actor: Any, now: dt.datetime, status: str, note: str, action: str
+) -> Meeting:
     with transaction.atomic():
         before = meeting.status
         meeting.status = status
@@ -733,7 +790,9 @@ def holds_expire(*, now: dt.datetime | None = None) -> int:
     """Release every pending hold whose working-day deadline has passed; tell the requester."""
     now = now or timezone.now()
     expired = 0
-    due = Meeting.objects.filter(status=Status.PENDING, hold_expires_at__lte=now).values_list("pk", flat=True)
+    due = Meeting.objects.filter(status=Status.PENDING, hold_expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
     for pk in list(due):
         with transaction.atomic():
             # Re-read under lock: an approver may have decided between the query and now.
@@ -764,5 +823,7 @@ def people_by_ids(ids: Sequence[int]) -> dict[int, Person]:
     found = Person.objects.in_bulk(list(ids))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise InvalidInput(f"人员不存在：{missing}", field="attendees", details={"missing": missing})
+        raise InvalidInput(
+            f"人员不存在：{missing}", field="attendees", details={"missing": missing}
+        )
     return found

@@ -38,8 +38,12 @@ class Room(models.Model):
     building = models.CharField("楼宇", max_length=50, blank=True)
     floor = models.CharField("楼层", max_length=10, blank=True)
     capacity = models.PositiveIntegerField("容纳人数")
-    layout = models.CharField("默认布局", max_length=20, choices=Layout.choices, default=Layout.LONG_TABLE)
-    equipment = models.ManyToManyField(Equipment, verbose_name="设备", blank=True, related_name="rooms")
+    layout = models.CharField(
+        "默认布局", max_length=20, choices=Layout.choices, default=Layout.LONG_TABLE
+    )
+    equipment = models.ManyToManyField(
+        Equipment, verbose_name="设备", blank=True, related_name="rooms"
+    )
     bookable_from = models.TimeField("可预订起", default=dt.time(7, 0))
     bookable_until = models.TimeField("可预订止", default=dt.time(22, 0))
     needs_approval = models.BooleanField("需审批", default=False)

@@ -16,14 +16,19 @@ from core.workdays import is_workday
 from rooms.models import Room
 
 Interval = tuple[dt.datetime, dt.datetime]
-BusyFn = Callable[[Sequence[int], dt.datetime, dt.datetime, "int | None"], dict[int, list[Interval]]]
+BusyFn = Callable[
+    [Sequence[int], dt.datetime, dt.datetime, "int | None"], dict[int, list[Interval]]
+]
 
 SLOT_STEP = dt.timedelta(minutes=30)
 SLOT_SEARCH_DAYS = 14
 
 
 def rooms_fitting(
-    *, min_capacity: int = 1, equipment_codes: Sequence[str] = (), exclude_room_id: int | None = None
+    *,
+    min_capacity: int = 1,
+    equipment_codes: Sequence[str] = (),
+    exclude_room_id: int | None = None,
 ) -> list[Room]:
     """Active rooms with room for `min_capacity` people and all of the equipment."""
     qs = Room.objects.filter(active=True, capacity__gte=min_capacity)
@@ -31,15 +36,19 @@ def rooms_fitting(
         qs = qs.exclude(pk=exclude_room_id)
     codes = sorted(set(equipment_codes))
     if codes:
-        qs = qs.annotate(n_eq=Count("equipment", filter=Q(equipment__code__in=codes), distinct=True)).filter(
-            n_eq=len(codes)
-        )
+        qs = qs.annotate(
+            n_eq=Count("equipment", filter=Q(equipment__code__in=codes), distinct=True)
+        ).filter(n_eq=len(codes))
     return list(qs.order_by("capacity", "order", "name"))
 
 
 def within_hours(room: Room, start: dt.datetime, end: dt.datetime) -> bool:
     ls, le = localtime(start), localtime(end)
-    return ls.date() == le.date() and room.bookable_from <= ls.time() and le.time() <= room.bookable_until
+    return (
+        ls.date() == le.date()
+        and room.bookable_from <= ls.time()
+        and le.time() <= room.bookable_until
+    )
 
 
 def room_occupied(room: Room, start: dt.datetime, end: dt.datetime) -> Interval:
@@ -64,7 +73,9 @@ def rooms_free_for(
     candidates = [
         r
         for r in rooms_fitting(
-            min_capacity=min_capacity, equipment_codes=equipment_codes, exclude_room_id=exclude_room_id
+            min_capacity=min_capacity,
+            equipment_codes=equipment_codes,
+            exclude_room_id=exclude_room_id,
         )
         if within_hours(r, start, end)
     ]
@@ -110,7 +121,11 @@ def free_slots(
     horizon = after + dt.timedelta(days=SLOT_SEARCH_DAYS)
     setup = dt.timedelta(minutes=room.setup_minutes)
     teardown = dt.timedelta(minutes=room.teardown_minutes)
-    taken = sorted(busy([room.pk], after - setup, horizon + duration + teardown, exclude_meeting_id).get(room.pk, []))
+    taken = sorted(
+        busy([room.pk], after - setup, horizon + duration + teardown, exclude_meeting_id).get(
+            room.pk, []
+        )
+    )
     slots: list[Interval] = []
     candidate = _ceil_to_step(after)
     in_gap = False

@@ -27,7 +27,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 12, year: int = 2026) 
 
 
 def make_user(username: str | None = None, *roles: Role, **kw: Any) -> User:
-    user = User.objects.create_user(username or f"user{next(_seq)}", password="pw-for-tests-1", **kw)
+    user = User.objects.create_user(
+        username or f"user{next(_seq)}", password="pw-for-tests-1", **kw
+    )
     for role in roles:
         user.groups.add(Group.objects.get(name=role.value))
     return user
@@ -63,7 +65,11 @@ def make_meeting(
 ) -> Meeting:
     """Insert a meeting directly (bypassing the rules) to set the scene for a test."""
     o_start, o_end = occupied_interval(
-        room=room, start=start, end=end, setup_minutes=kw.get("setup_minutes"), teardown_minutes=kw.get("teardown_minutes")
+        room=room,
+        start=start,
+        end=end,
+        setup_minutes=kw.get("setup_minutes"),
+        teardown_minutes=kw.get("teardown_minutes"),
     )
     meeting = Meeting.objects.create(
         title=kw.pop("title", f"会议{next(_seq)}"),

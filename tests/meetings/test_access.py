@@ -55,9 +55,19 @@ def test_access_meeting_for_edit(secret, organiser, colleague):
         access_meeting(colleague, 999_999)
 
 
-def test_visibility_costs_one_query_for_many_meetings_after_the_role_lookup(organiser, colleague, room, django_assert_num_queries):
+def test_visibility_costs_one_query_for_many_meetings_after_the_role_lookup(
+    organiser, colleague, room, django_assert_num_queries
+):
     for day in range(1, 21):
-        make_meeting(room=room, start=at(day, 9), end=at(day, 10), organizer=organiser, confidentiality="confidential")
+        make_meeting(
+            room=room,
+            start=at(day, 9),
+            end=at(day, 10),
+            organizer=organiser,
+            confidentiality="confidential",
+        )
     with django_assert_num_queries(2):  # the user's roles, then the list
-        titles = [display_title(colleague, m) for m in with_visibility(Meeting.objects.all(), colleague)]
+        titles = [
+            display_title(colleague, m) for m in with_visibility(Meeting.objects.all(), colleague)
+        ]
     assert set(titles) == {"内部会议"}

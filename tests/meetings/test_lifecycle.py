@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 
 from core.audit import audit_for
-from core.exceptions import BookingConflict, InvalidInput, InvalidTransition, PermissionDenied, SoftConflict
+from core.exceptions import (
+    BookingConflict,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+    SoftConflict,
+)
 from meetings.models import Meeting, Notification, Status
 from meetings.services import (
     AttendeeSpec,
@@ -24,7 +30,15 @@ pytestmark = pytest.mark.django_db
 
 
 def book(actor, room, start, end, **kw):
-    return meeting_create(actor=actor, title=kw.pop("title", "专题会议"), room=room, start=start, end=end, now=NOW, **kw)
+    return meeting_create(
+        actor=actor,
+        title=kw.pop("title", "专题会议"),
+        room=room,
+        start=start,
+        end=end,
+        now=NOW,
+        **kw,
+    )
 
 
 def test_moving_a_meeting_bumps_sequence_and_is_audited(organiser, room):
@@ -102,7 +116,9 @@ def test_staff_cannot_approve(organiser, colleague, approval_room):
         meeting_approve(meeting=m, actor=colleague, now=NOW)
 
 
-def test_rejection_needs_a_reason_and_releases_the_hold(organiser, colleague, approver, approval_room):
+def test_rejection_needs_a_reason_and_releases_the_hold(
+    organiser, colleague, approver, approval_room
+):
     m = book(organiser, approval_room, at(1, 9), at(1, 10))
     with pytest.raises(InvalidInput):
         meeting_reject(meeting=m, actor=approver, now=NOW, note=" ")
@@ -119,7 +135,9 @@ def test_approving_twice_is_refused(organiser, approver, approval_room):
         meeting_approve(meeting=m, actor=approver, now=NOW)
 
 
-def test_approver_booking_a_needs_approval_room_is_confirmed_at_once(approver, admin, approval_room):
+def test_approver_booking_a_needs_approval_room_is_confirmed_at_once(
+    approver, admin, approval_room
+):
     # Approvers are not staff, but admins book and approve in one step.
     m = book(admin, approval_room, at(1, 9), at(1, 10))
     assert m.status == Status.APPROVED
@@ -137,7 +155,9 @@ def test_a_draft_holds_nothing_until_submitted(organiser, colleague, room):
     assert draft.status == Status.APPROVED
 
 
-def test_moving_an_approved_meeting_in_an_approval_room_needs_approval_again(organiser, approver, approval_room):
+def test_moving_an_approved_meeting_in_an_approval_room_needs_approval_again(
+    organiser, approver, approval_room
+):
     m = book(organiser, approval_room, at(1, 9), at(1, 10))
     meeting_approve(meeting=m, actor=approver, now=NOW)
     meeting_update(meeting=m, actor=organiser, now=NOW, start=at(2, 9), end=at(2, 10))
@@ -152,7 +172,13 @@ def test_new_roster_reruns_the_person_check(organiser, room):
     with pytest.raises(SoftConflict):
         meeting_update(meeting=m, actor=organiser, now=NOW, attendees=[AttendeeSpec(leader)])
     assert m.attendances.count() == 0
-    meeting_update(meeting=m, actor=organiser, now=NOW, attendees=[AttendeeSpec(leader)], acknowledge=["person_busy"])
+    meeting_update(
+        meeting=m,
+        actor=organiser,
+        now=NOW,
+        attendees=[AttendeeSpec(leader)],
+        acknowledge=["person_busy"],
+    )
     assert list(m.attendances.values_list("person__name", flat=True)) == ["赵副县长"]
 
 
@@ -162,7 +188,14 @@ def test_over_capacity_and_outside_hours_are_soft(organiser):
         book(organiser, small, at(1, 17), at(1, 19), expected_attendance=9)
     codes = {w["code"] for w in exc.value.details["warnings"]}
     assert codes == {"over_capacity", "outside_hours"}
-    m = book(organiser, small, at(1, 17), at(1, 19), expected_attendance=9, acknowledge=["over_capacity", "outside_hours"])
+    m = book(
+        organiser,
+        small,
+        at(1, 17),
+        at(1, 19),
+        expected_attendance=9,
+        acknowledge=["over_capacity", "outside_hours"],
+    )
     assert {a["code"] for a in m.acknowledged_conflicts} == {"over_capacity", "outside_hours"}
 
 

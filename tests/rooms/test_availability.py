@@ -31,14 +31,17 @@ def test_free_slots_respect_buffers(organiser, room):
         return {room.pk: [(at(1, 9, 45), at(1, 11, 15))]}
 
     slots = free_slots(room=room, duration=dt.timedelta(hours=1), after=at(1, 9), busy=busy)
-    # 09:00–10:00 would need the room until 10:15; the next start clear of 11:15 + 15 min setup is 11:30.
+    # 09:00–10:00 would need the room until 10:15; the first start whose setup
+    # clears 11:15 is 11:30.
     assert slots[0][0] == at(1, 11, 30)
 
 
 def test_rooms_fitting_needs_all_equipment():
     make_room("视频会议室", capacity=40, equipment=["vc_terminal", "projector"])
     make_room("第二会议室", capacity=40, equipment=["projector"])
-    names = [r.name for r in rooms_fitting(min_capacity=30, equipment_codes=["vc_terminal", "projector"])]
+    names = [
+        r.name for r in rooms_fitting(min_capacity=30, equipment_codes=["vc_terminal", "projector"])
+    ]
     assert names == ["视频会议室"]
 
 
@@ -47,5 +50,7 @@ def test_alternatives_list_free_rooms_smallest_first(organiser, room):
     mid = make_room("第二会议室", capacity=40)
     taken = make_room("第三会议室", capacity=50)
     make_meeting(room=taken, start=at(1, 9), end=at(1, 10), organizer=organiser)
-    alt = alternatives_for(room=room, start=at(1, 9), end=at(1, 10), needed_capacity=30, now=at(1, 8))
+    alt = alternatives_for(
+        room=room, start=at(1, 9), end=at(1, 10), needed_capacity=30, now=at(1, 8)
+    )
     assert [r["name"] for r in alt["rooms"]] == [mid.name, big.name]
