@@ -62,6 +62,7 @@ def _translate(err: dict[str, Any]) -> str:
         "date_from_datetime_parsing": "不是有效的日期（例：2026-12-01）",
         "date_parsing": "不是有效的日期（例：2026-12-01）",
         "bool_parsing": "必须是 true 或 false",
+        "bool_type": "必须是 true 或 false",
         "enum": f"只能是：{ctx.get('expected', '')}",
         "literal_error": f"只能是：{ctx.get('expected', '')}",
         "list_type": "必须是列表",
@@ -103,6 +104,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         405: "method_not_allowed",
     }
     message = str(exc)
+    if exc.status_code == 400 and "parse request body" in message:
+        # ninja says 400 for a body that is not JSON; to clients it is invalid input.
+        return error_response(
+            request,
+            422,
+            "invalid",
+            "请求体不是有效的 JSON",
+            {"errors": [{"field": "body", "message": "不是有效的 JSON"}]},
+        )
     if exc.status_code == 403 and "CSRF" in message:
         message = "CSRF 校验失败，请刷新页面后重试"
     return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), message)
@@ -111,6 +121,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", "对象不存在")
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Unknown paths under /api/ answer in the API's error shape, not the HTML 404 page."""
+    return error_response(request, 404, "not_found", f"没有这个接口：{request.path}")
 
 
 def register_routers() -> None:

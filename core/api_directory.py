@@ -1,3 +1,286 @@
-from ninja import Router
+"""The people directory over the API: units and people, in protocol order.
 
-router = Router()
+Anyone signed in reads it (attendee pickers need it); only 会务管理员 change it. Every
+change is audited like a booking is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as HttpStatus
+from ninja.responses import codes_4xx
+from pydantic import field_validator
+
+from core import roles
+from core.audit import audit_record, diff, snapshot
+from core.exceptions import InvalidInput, NotFound, PermissionDenied
+from core.models import Person, Unit
+from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, reject_null
+
+router = Router(tags=["directory"])
+
+_PERSON_FIELDS = ["name", "title", "unit", "rank", "is_leader", "email", "phone", "active"]
+_UNIT_FIELDS = ["name", "short_name", "order"]
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    short_name: str
+    order: int
+
+
+class UnitIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=100, strict=True)
+    short_name: str = Field("", max_length=30, strict=True)
+    order: int = Field(100, ge=0, le=1_000_000, strict=True)
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+    short_name: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    title: str
+    unit: UnitRef
+    rank: int
+    is_leader: bool
+    active: bool
+    email: str | None = Field(None, description="只对会务人员、秘书、审批人、管理员显示")
+    phone: str | None = Field(None, description="只对会务人员、秘书、审批人、管理员显示")
+
+
+class PersonIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=50, strict=True)
+    title: str = Field("", max_length=100, strict=True)
+    unit_id: BodyId
+    rank: int = Field(1000, ge=0, le=1_000_000, strict=True)
+    is_leader: bool = Field(False, strict=True)
+    email: str = Field("", max_length=254, strict=True)
+    phone: str = Field("", max_length=30, strict=True)
+    active: bool = Field(True, strict=True)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _check_email(value)
+
+
+class PersonPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=50, strict=True)
+    title: str | None = Field(None, max_length=100, strict=True)
+    unit_id: BodyId | None = None
+    rank: int | None = Field(None, ge=0, le=1_000_000, strict=True)
+    is_leader: bool | None = Field(None, strict=True)
+    email: str | None = Field(None, max_length=254, strict=True)
+    phone: str | None = Field(None, max_length=30, strict=True)
+    active: bool | None = Field(None, strict=True)
+
+    @field_validator("name", "title", "rank", "is_leader", "email", "phone", "active", "unit_id")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return reject_null(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return None if value is None else _check_email(value)
+
+
+class PeopleFilter(Schema):
+    unit_id: ParamId | None = None
+    leaders: bool = Field(False, description="true：只列县领导")
+    q: str = Field("", max_length=50, description="姓名、职务或单位中包含的文字")
+    include_inactive: bool = False
+
+
+def _check_email(value: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not value:
+        return value
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValueError("不是有效的电子邮箱") from None
+    return value
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _unit_out(unit: Unit) -> dict[str, Any]:
+    return {"id": unit.pk, "name": unit.name, "short_name": unit.short_name, "order": unit.order}
+
+
+def _person_out(person: Person, viewer: Any) -> dict[str, Any]:
+    # Phone numbers of county leaders are for the people who organise their meetings.
+    contact = roles.can_book(viewer) or roles.can_approve(viewer)
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "title": person.title,
+        "unit": {
+            "id": person.unit.pk,
+            "name": person.unit.name,
+            "short_name": person.unit.short_name,
+        },
+        "rank": person.rank,
+        "is_leader": person.is_leader,
+        "active": person.active,
+        "email": person.email if contact else None,
+        "phone": person.phone if contact else None,
+    }
+
+
+def _require_admin(user: Any) -> None:
+    if not roles.is_admin(user):
+        raise PermissionDenied("只有会务管理员可以维护人员名录")
+
+
+def _unit_for(unit_id: int) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise InvalidInput("单位不存在", field="unit_id")
+    return unit
+
+
+def _people() -> QuerySet[Person]:
+    return Person.objects.select_related("unit")
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+@router.get("/units", response=list[UnitOut], summary="单位列表（按惯例顺序）")
+def unit_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_unit_out(u) for u in Unit.objects.all()]
+
+
+@router.post("/units", response={201: UnitOut, codes_4xx: ErrorOut}, summary="新建单位（管理员）")
+def unit_create(request: HttpRequest, payload: UnitIn) -> HttpStatus[dict[str, Any]]:
+    _require_admin(request.user)
+    if not payload.name.strip():
+        raise InvalidInput("单位名称不能为空", field="name")
+    if Unit.objects.filter(name=payload.name.strip()).exists():
+        raise InvalidInput("已有同名单位", field="name")
+    try:
+        with transaction.atomic():
+            unit = Unit.objects.create(
+                name=payload.name.strip(),
+                short_name=payload.short_name.strip(),
+                order=payload.order,
+            )
+            audit_record(
+                actor=request.user,
+                action="create",
+                obj=unit,
+                summary=f"新建单位：{unit.name}",
+                changes={"after": snapshot(unit, _UNIT_FIELDS)},
+                at=timezone.now(),
+            )
+    except IntegrityError:
+        # Two admins creating the same unit at once: the unique index decides.
+        raise InvalidInput("已有同名单位", field="name") from None
+    return HttpStatus(201, _unit_out(unit))
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+@router.get("/people", response=list[PersonOut], summary="人员名录（按礼宾排序）")
+def person_list(request: HttpRequest, filters: Query[PeopleFilter]) -> list[dict[str, Any]]:
+    qs = _people()
+    if not filters.include_inactive:
+        qs = qs.filter(active=True)
+    if filters.unit_id is not None:
+        qs = qs.filter(unit_id=filters.unit_id)
+    if filters.leaders:
+        qs = qs.filter(is_leader=True)
+    text = filters.q.strip()
+    if text:
+        qs = qs.filter(
+            Q(name__icontains=text)
+            | Q(title__icontains=text)
+            | Q(unit__name__icontains=text)
+            | Q(unit__short_name__icontains=text)
+        )
+    return [_person_out(p, request.user) for p in qs.order_by("rank", "unit__order", "name", "pk")]
+
+
+@router.get("/people/{person_id}", response={200: PersonOut, codes_4xx: ErrorOut}, summary="人员")
+def person_detail(request: HttpRequest, person_id: ParamId) -> dict[str, Any]:
+    person = _people().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("人员不存在", details={"id": person_id})
+    return _person_out(person, request.user)
+
+
+@router.post(
+    "/people", response={201: PersonOut, codes_4xx: ErrorOut}, summary="新建人员（管理员）"
+)
+def person_create(request: HttpRequest, payload: PersonIn) -> HttpStatus[dict[str, Any]]:
+    _require_admin(request.user)
+    data = payload.model_dump()
+    if not payload.name.strip():
+        raise InvalidInput("姓名不能为空", field="name")
+    unit = _unit_for(data.pop("unit_id"))
+    with transaction.atomic():
+        person = Person.objects.create(
+            unit=unit, **{k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        )
+        audit_record(
+            actor=request.user,
+            action="create",
+            obj=person,
+            summary=f"新建人员：{person.name}",
+            changes={"after": snapshot(person, _PERSON_FIELDS)},
+            at=timezone.now(),
+        )
+    return HttpStatus(201, _person_out(person, request.user))
+
+
+@router.patch(
+    "/people/{person_id}",
+    response={200: PersonOut, codes_4xx: ErrorOut},
+    summary="修改人员（管理员）",
+)
+def person_update(request: HttpRequest, person_id: ParamId, payload: PersonPatch) -> dict[str, Any]:
+    _require_admin(request.user)
+    person = _people().filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("人员不存在", details={"id": person_id})
+    changes = payload.model_dump(exclude_unset=True)
+    if "unit_id" in changes:
+        person.unit = _unit_for(changes.pop("unit_id"))
+    if "name" in changes and not changes["name"].strip():
+        raise InvalidInput("姓名不能为空", field="name")
+    before = snapshot(person, _PERSON_FIELDS)
+    for name, value in changes.items():
+        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    with transaction.atomic():
+        person.save()
+        changed = diff(before, snapshot(person, _PERSON_FIELDS))
+        audit_record(
+            actor=request.user,
+            action="update",
+            obj=person,
+            summary="修改人员：" + ("、".join(changed) or "无变化"),
+            changes=changed,
+            at=timezone.now(),
+        )
+    return _person_out(person, request.user)

@@ -35,6 +35,13 @@ class BearerToken(HttpBearer):
 class ActiveSession(SessionAuth):
     """django-ninja's session auth; it enforces CSRF for unsafe methods."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is no session to protect: answer 401 (e.g. a
+        # bad bearer token) rather than the CSRF 403 that ninja would check first.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

@@ -203,14 +203,14 @@ def alternatives_for(
         min_capacity=max(needed_capacity, 1),
         equipment_codes=list(room.equipment.values_list("code", flat=True)),
         exclude_room_id=room.pk,
-        busy=_busy_intervals,
+        busy=busy_intervals,
         exclude_meeting_id=exclude_id,
     )
     slots = free_slots(
         room=room,
         duration=end - start,
         after=max(start, now),
-        busy=_busy_intervals,
+        busy=busy_intervals,
         exclude_meeting_id=exclude_id,
     )
     return {
@@ -222,7 +222,7 @@ def alternatives_for(
     }
 
 
-def _busy_intervals(
+def busy_intervals(
     room_ids: Sequence[int], start: dt.datetime, end: dt.datetime, exclude_meeting_id: int | None
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     """Occupied intervals of blocking meetings per room: what rooms/ needs from meetings/."""
@@ -288,10 +288,10 @@ def conflict_item(user: Any, meeting: Meeting) -> dict[str, Any]:
     return {
         "id": meeting.pk,
         "title": display_title(user, meeting),
-        "start": meeting.start.isoformat(),
-        "end": meeting.end.isoformat(),
-        "occupied_start": meeting.occupied_start.isoformat(),
-        "occupied_end": meeting.occupied_end.isoformat(),
+        "start": localtime(meeting.start).isoformat(),
+        "end": localtime(meeting.end).isoformat(),
+        "occupied_start": localtime(meeting.occupied_start).isoformat(),
+        "occupied_end": localtime(meeting.occupied_end).isoformat(),
         "room": meeting.room.name if meeting.room else None,
         "status": meeting.status,
     }
@@ -557,15 +557,31 @@ def _after_submit(meeting: Meeting, *, now: dt.datetime) -> None:
 
 
 def meeting_submit(
-    *, meeting: Meeting, actor: Any, now: dt.datetime, acknowledge: Sequence[str] = ()
+    *,
+    meeting: Meeting,
+    actor: Any,
+    now: dt.datetime,
+    acknowledge: Sequence[str] = (),
+    attendees: Sequence[AttendeeSpec] | None = None,
+    **changes: Any,
 ) -> Meeting:
-    """Send a draft: the conflict rules run now, and the room is held or confirmed."""
+    """Send a draft: the conflict rules run now, and the room is held or confirmed.
+
+    `changes` and `attendees` are saved in the same transaction as the submission, so
+    an edit sent together with it is stored with it or not at all.
+    """
     if not can_edit(actor, meeting):
         raise PermissionDenied()
     if meeting.status != Status.DRAFT:
         raise InvalidTransition("只有草稿可以提交")
     return meeting_update(
-        meeting=meeting, actor=actor, now=now, acknowledge=acknowledge, _submit=True
+        meeting=meeting,
+        actor=actor,
+        now=now,
+        acknowledge=acknowledge,
+        attendees=attendees,
+        _submit=True,
+        **changes,
     )
 
 
@@ -797,7 +813,9 @@ def holds_expire(*, now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             # Re-read under lock: an approver may have decided between the query and now.
             meeting = (
-                Meeting.objects.select_for_update()
+                # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the
+                # LEFT JOIN that select_related("room") makes.
+                Meeting.objects.select_for_update(of=("self",))
                 .select_related("organizer", "room")
                 .filter(pk=pk, status=Status.PENDING)
                 .first()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db.models import Count, Q
 
-from core.timeutil import localtime, overlaps
+from core.timeutil import at_local, localtime, overlaps
 from core.workdays import is_workday
 from rooms.models import Room
 
@@ -112,32 +113,47 @@ def free_slots(
     exclude_meeting_id: int | None = None,
     limit: int = 3,
 ) -> list[Interval]:
-    """The room's next free slots of `duration`, one per free gap, on working days.
+    """The room's next free slots of `duration` on working days, at most one a day.
 
-    Candidates start on the half hour within the room's bookable hours; the room's
-    buffers must fit too. One slot per gap, so "10:00, 10:30, 11:00" in one free morning
-    becomes a single suggestion and the user sees real choices.
+    What staff ask after a clash is "same time tomorrow?" or "later today?": each day
+    first tries the wanted time of day (`after`'s), then the first half-hour start within
+    office hours (WORKDAY_START–WORKDAY_END, inside the room's bookable hours). The
+    room's buffers must fit too.
     """
-    horizon = after + dt.timedelta(days=SLOT_SEARCH_DAYS)
     setup = dt.timedelta(minutes=room.setup_minutes)
     teardown = dt.timedelta(minutes=room.teardown_minutes)
-    taken = sorted(
-        busy([room.pk], after - setup, horizon + duration + teardown, exclude_meeting_id).get(
-            room.pk, []
+    first = localtime(after)
+    horizon = first + dt.timedelta(days=SLOT_SEARCH_DAYS)
+    taken = busy(
+        [room.pk], after - setup - duration, horizon + duration + teardown, exclude_meeting_id
+    ).get(room.pk, [])
+
+    def fits(s: dt.datetime) -> bool:
+        e = s + duration
+        return (
+            s >= after
+            and within_hours(room, s, e)
+            and not any(overlaps(s - setup, e + teardown, bs, be) for bs, be in taken)
         )
-    )
+
+    office_from = max(room.bookable_from, settings.WORKDAY_START)
+    office_until = min(room.bookable_until, settings.WORKDAY_END)
     slots: list[Interval] = []
-    candidate = _ceil_to_step(after)
-    in_gap = False
-    while candidate < horizon and len(slots) < limit:
-        end = candidate + duration
-        ok = (
-            is_workday(localtime(candidate).date())
-            and within_hours(room, candidate, end)
-            and not any(overlaps(candidate - setup, end + teardown, s, e) for s, e in taken)
-        )
-        if ok and not in_gap:
-            slots.append((candidate, end))
-        in_gap = ok
-        candidate += SLOT_STEP
+    for offset in range(SLOT_SEARCH_DAYS):
+        day = first.date() + dt.timedelta(days=offset)
+        if not is_workday(day):
+            continue
+        preferred = at_local(day, first.time().replace(second=0, microsecond=0))
+        found = preferred if fits(preferred) else None
+        candidate = _ceil_to_step(max(at_local(day, office_from), after))
+        while found is None and localtime(candidate + duration).time() <= office_until:
+            if localtime(candidate).date() != day:
+                break
+            if fits(candidate):
+                found = candidate
+            candidate += SLOT_STEP
+        if found is not None:
+            slots.append((found, found + duration))
+            if len(slots) >= limit:
+                break
     return slots

@@ -10,6 +10,13 @@ from core.roles import Role
 from tests.factories import make_person, make_room, make_unit, make_user
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Real hashing is deliberately slow; the suite creates hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def admin(db) -> User:
     return make_user("admin", Role.ADMIN)

@@ -31,7 +31,8 @@ def make_user(username: str | None = None, *roles: Role, **kw: Any) -> User:
         username or f"user{next(_seq)}", password="pw-for-tests-1", **kw
     )
     for role in roles:
-        user.groups.add(Group.objects.get(name=role.value))
+        # get_or_create: a transactional test flushes the groups the migration made.
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     return user
 
 

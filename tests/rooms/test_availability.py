@@ -17,11 +17,20 @@ def no_busy(room_ids, start, end, exclude):
     return {}
 
 
-def test_free_slots_skip_weekends_and_one_per_gap(room):
-    # Friday 2026-12-04 16:00 onwards: 16:00 fits, then Monday 07:00 (the weekend is skipped).
+def test_free_slots_offer_the_same_time_on_the_next_working_days(room):
+    # Friday 2026-12-04 16:00: that slot, then Monday and Tuesday at 16:00 (no weekend).
     slots = free_slots(room=room, duration=dt.timedelta(hours=1), after=at(4, 16), busy=no_busy)
-    assert slots[0] == (at(4, 16), at(4, 17))
-    assert slots[1][0] == at(7, 7)
+    assert [s for s, _ in slots] == [at(4, 16), at(7, 16), at(8, 16)]
+
+
+def test_free_slots_fall_back_to_office_hours_when_the_time_is_taken(room):
+    def busy(room_ids, start, end, exclude):
+        # Taken every day 08:00–12:00 (occupied, buffers included).
+        return {room.pk: [(at(d, 8), at(d, 12)) for d in range(1, 20)]}
+
+    slots = free_slots(room=room, duration=dt.timedelta(hours=1), after=at(1, 9), busy=busy)
+    # 12:00 + 15 min setup → 12:30 is the first start each day; never 07:00 before office hours.
+    assert [s for s, _ in slots] == [at(1, 12, 30), at(2, 12, 30), at(3, 12, 30)]
 
 
 def test_free_slots_respect_buffers(organiser, room):

@@ -1,0 +1,253 @@
+"""The booking form (create and edit) and the small decision forms.
+
+Forms only parse and shape input; the rules are in meetings.services, whose errors the
+views put back onto these forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from core.models import Person
+from core.timeutil import at_local, localtime
+from meetings.models import Confidentiality, Kind, Meeting
+from meetings.models import Role as AttendeeRole
+from meetings.services import SOFT_CODES, AttendeeSpec
+from rooms.models import Room
+
+# Service error fields → form fields, so a message lands next to the input it is about.
+SERVICE_FIELDS = {
+    "title": "title",
+    "start": "start_time",
+    "end": "end_time",
+    "room_id": "room",
+    "room": "room",
+    "attendees": "attendees",
+    "expected_attendance": "expected_attendance",
+    "setup_minutes": "setup_minutes",
+    "teardown_minutes": "teardown_minutes",
+}
+
+LEADERS_GROUP = "县领导"
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        note = "，需审批" if obj.needs_approval else ""
+        return f"{obj.name}（{obj.capacity}人{note}）"
+
+
+def grouped_people(people: Iterable[Person]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Choices for a people select: county leaders first (by rank), then unit by unit."""
+    people = list(people)
+    leaders = sorted((p for p in people if p.is_leader), key=lambda p: (p.rank, p.name))
+    others = sorted(
+        (p for p in people if not p.is_leader),
+        key=lambda p: (p.unit.order, p.unit.name, p.rank, p.name),
+    )
+    units: dict[str, list[tuple[int, str]]] = {}
+    for p in others:
+        units.setdefault(p.unit.name, []).append((p.pk, _person_label(p)))
+    groups = [(LEADERS_GROUP, [(p.pk, _person_label(p)) for p in leaders])] if leaders else []
+    return groups + list(units.items())
+
+
+def _person_label(p: Person) -> str:
+    return f"{p.name}（{p.title}）" if p.title else p.name
+
+
+class MeetingForm(forms.Form):
+    """Book or change a meeting: a room and a time on one day, the roster, the options."""
+
+    title = forms.CharField(label="会议名称", max_length=200)
+    kind = forms.ChoiceField(label="会议类型", choices=Kind.choices, initial=Kind.TOPIC)
+    room = RoomChoiceField(
+        label="会议室", queryset=Room.objects.none(), required=False, empty_label="（请选择会议室）"
+    )
+    place = forms.CharField(
+        label="其他地点",
+        max_length=200,
+        required=False,
+        help_text="不使用会议室时填写（如外出调研、现场观摩）",
+    )
+    date = forms.DateField(
+        label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start_time = forms.TimeField(
+        label="开始", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label="结束", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    expected_attendance = forms.IntegerField(
+        label="预计人数", min_value=1, max_value=5000, required=False
+    )
+    chair = forms.ModelChoiceField(
+        label="主持", queryset=Person.objects.all(), required=False, empty_label="（无）"
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        label="参会人员",
+        queryset=Person.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text="按住 Ctrl 可多选；县领导在前",
+    )
+    confidentiality = forms.ChoiceField(
+        label="密级", choices=Confidentiality.choices, initial=Confidentiality.NORMAL
+    )
+    setup_minutes = forms.IntegerField(
+        label="布场（分钟）",
+        min_value=0,
+        max_value=480,
+        required=False,
+        help_text="留空用会议室默认值",
+    )
+    teardown_minutes = forms.IntegerField(
+        label="撤场（分钟）",
+        min_value=0,
+        max_value=480,
+        required=False,
+        help_text="留空用会议室默认值",
+    )
+    description = forms.CharField(
+        label="说明", max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    acknowledge = forms.MultipleChoiceField(
+        choices=[(c, c) for c in SOFT_CODES], required=False, widget=forms.MultipleHiddenInput
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        # A meeting's own room and people stay selectable after being retired, so that
+        # editing an old meeting does not fail on values the user never touched.
+        own_room = (
+            Q(pk=meeting.room_id) if meeting is not None and meeting.room_id else Q(pk__in=[])
+        )
+        room_field = self.fields["room"]
+        assert isinstance(room_field, forms.ModelChoiceField)
+        room_field.queryset = Room.objects.filter(Q(active=True) | own_room).order_by(
+            "order", "name"
+        )
+
+        current = list(meeting.attendances.values_list("person_id", flat=True)) if meeting else []
+        people = Person.objects.filter(Q(active=True) | Q(pk__in=current)).select_related("unit")
+        choices = grouped_people(people)
+        self.fields["attendees"].choices = choices  # type: ignore[attr-defined]
+        self.fields["chair"].choices = [("", "（无）"), *choices]  # type: ignore[attr-defined]
+
+    @classmethod
+    def initial_for(cls, meeting: Meeting) -> dict[str, Any]:
+        """The form's starting values for editing `meeting`."""
+        start, end = localtime(meeting.start), localtime(meeting.end)
+        roster = list(meeting.attendances.all())
+        chair = next((a.person_id for a in roster if a.role == AttendeeRole.CHAIR), None)
+        return {
+            "title": meeting.title,
+            "kind": meeting.kind,
+            "room": meeting.room_id,
+            "place": meeting.place,
+            "date": start.date(),
+            "start_time": start.time(),
+            "end_time": end.time(),
+            "expected_attendance": meeting.expected_attendance,
+            "chair": chair,
+            "attendees": [a.person_id for a in roster if a.person_id != chair],
+            "confidentiality": meeting.confidentiality,
+            "setup_minutes": meeting.setup_minutes,
+            "teardown_minutes": meeting.teardown_minutes,
+            "description": meeting.description,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            not data.get("room")
+            and not (data.get("place") or "").strip()
+            and "room" not in self.errors
+        ):
+            self.add_error("room", "请选择会议室，或填写其他地点")
+        return data
+
+    # --- values for the services, valid only after is_valid() ---------------------------
+
+    def interval(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """Aware start and end in office time, or None while date or times are missing.
+
+        The form has one date: a meeting that runs past midnight is booked through the API.
+        """
+        data = self.cleaned_data
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if not (day and start and end):
+            return None
+        return at_local(day, start), at_local(day, end)
+
+    def person_ids(self) -> list[int]:
+        data = self.cleaned_data
+        ids = [p.pk for p in data.get("attendees") or []]
+        chair = data.get("chair")
+        if chair is not None:
+            ids = [chair.pk, *[i for i in ids if i != chair.pk]]
+        return ids
+
+    def attendee_specs(self, keep_roles: dict[int, str] | None = None) -> list[AttendeeSpec]:
+        """The roster: the chair first as 主持, then the others in the order chosen.
+
+        `keep_roles` carries the roles people already had (列席, 工作人员 … set elsewhere),
+        so that saving the form does not turn everybody into 出席.
+        """
+        keep = keep_roles or {}
+        data = self.cleaned_data
+        chair = data.get("chair")
+        specs = [AttendeeSpec(chair, AttendeeRole.CHAIR)] if chair is not None else []
+        for person in data.get("attendees") or []:
+            if chair is not None and person.pk == chair.pk:
+                continue
+            role = keep.get(person.pk, AttendeeRole.ATTEND)
+            if role == AttendeeRole.CHAIR:
+                role = AttendeeRole.ATTEND
+            specs.append(AttendeeSpec(person, role))
+        return specs
+
+    def service_fields(self) -> dict[str, Any]:
+        """Keyword arguments for meeting_create / meeting_update (besides time and roster)."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "kind": data["kind"],
+            "room": data.get("room"),
+            "place": "" if data.get("room") else (data.get("place") or ""),
+            "setup_minutes": data.get("setup_minutes"),
+            "teardown_minutes": data.get("teardown_minutes"),
+            "confidentiality": data["confidentiality"],
+            "description": data.get("description") or "",
+            "expected_attendance": data.get("expected_attendance"),
+        }
+
+    def acknowledged(self) -> list[str]:
+        return list(self.cleaned_data.get("acknowledge") or [])
+
+    def add_service_error(self, field: str | None, message: str) -> None:
+        target = SERVICE_FIELDS.get(field or "")
+        if target and target in self.fields:
+            self.add_error(target, message)
+        else:
+            self.add_error(None, message)
+
+
+def roster_changed(meeting: Meeting, specs: Sequence[AttendeeSpec]) -> bool:
+    current = [(a.person_id, a.role) for a in meeting.attendances.all()]
+    return current != [(s.person.pk, s.role) for s in specs]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="取消原因", max_length=500, required=False)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label="审批意见", max_length=500, required=False)
