@@ -1,29 +1,124 @@
 """Admin for the directory (units, people with their secretaries), API tokens and the audit log.
 
-The audit log and the token hashes are evidence: readable here, never editable.
+The audit log and the token hashes are evidence: readable here, never editable. Master
+data edited here (units, people; rooms and equipment in rooms/admin.py) is audited like
+a change through the services, see AuditedModelAdmin.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.audit import audit_record, diff, snapshot
 from core.models import ApiToken, AuditEntry, Person, Unit
+from core.services import PERSON_AUDIT_FIELDS, UNIT_AUDIT_FIELDS
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    """Writes an audit entry (who, when, before/after) for every add, change and delete.
+
+    The admin is a second door to the master data, and DESIGN §11 wants every change in
+    the log. The admin form has already validated the row (field limits, unique names,
+    the model's check constraints), so this records the change instead of going through
+    the services, whose API-shaped errors the admin could not show.
+    """
+
+    # Plain fields, recorded as core.audit.snapshot records them.
+    audit_fields: ClassVar[list[str]] = []
+    # Many-to-many fields, each recorded as the sorted values of the given attribute.
+    audit_m2m: ClassVar[dict[str, str]] = {}
+    # What the object is called in the summary ("会议室").
+    audit_label: ClassVar[str] = ""
+
+    def _audit_values(self, obj: models.Model, form: Any = None) -> dict[str, Any]:
+        values = snapshot(obj, self.audit_fields)
+        for name, attr in self.audit_m2m.items():
+            # save_model runs before save_related writes the many-to-many rows, so their
+            # new value is the validated form's; a field not on the form (a list_editable
+            # row) keeps the stored value.
+            if form is not None and name in form.cleaned_data:
+                related: Any = form.cleaned_data[name]
+            elif obj.pk is not None:
+                related = getattr(obj, name).all()
+            else:
+                related = []
+            values[name] = sorted(str(getattr(r, attr)) for r in related)
+        return values
+
+    def _stored_values(self, obj: models.Model) -> dict[str, Any]:
+        # By now the form has copied its data onto `obj`; the row still holds the old values.
+        return self._audit_values(type(obj)._default_manager.get(pk=obj.pk))
+
+    def _audit_delete(self, request: HttpRequest, obj: models.Model) -> None:
+        # Recorded before deleting, while the object still has its primary key; the admin
+        # deletes inside a transaction, so a refused delete takes the entry back with it.
+        audit_record(
+            actor=request.user,
+            action="delete",
+            obj=obj,
+            summary=f"后台删除{self.audit_label}：{obj}",
+            changes={"before": self._stored_values(obj)},
+            at=timezone.now(),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = self._stored_values(obj) if change else None
+        super().save_model(request, obj, form, change)
+        after = self._audit_values(obj, form)
+        if before is None:
+            audit_record(
+                actor=request.user,
+                action="create",
+                obj=obj,
+                summary=f"后台新建{self.audit_label}：{obj}",
+                changes={"after": after},
+                at=timezone.now(),
+            )
+            return
+        changed = diff(before, after)
+        if not changed:
+            # "Save" pressed without editing anything: there is no change to record.
+            return
+        audit_record(
+            actor=request.user,
+            action="update",
+            obj=obj,
+            summary=f"后台修改{self.audit_label}：{obj}（{'、'.join(changed)}）",
+            changes=changed,
+            at=timezone.now(),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self._audit_delete(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # The "delete selected" action bypasses delete_model.
+        for obj in queryset:
+            self._audit_delete(request, obj)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedModelAdmin):
+    audit_fields = UNIT_AUDIT_FIELDS
+    audit_label = "单位"
     list_display = ["name", "short_name", "order"]
     list_editable = ["order"]
     search_fields = ["name", "short_name"]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedModelAdmin):
+    audit_fields = [*PERSON_AUDIT_FIELDS, "user"]
+    audit_m2m = {"secretaries": "username"}
+    audit_label = "人员"
     list_display = ["name", "title", "unit", "rank", "is_leader", "user", "active"]
     list_filter = ["is_leader", "active", "unit"]
     list_editable = ["rank"]

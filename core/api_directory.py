@@ -1,33 +1,27 @@
 """The people directory over the API: units and people, in protocol order.
 
-Anyone signed in reads it (attendee pickers need it); only 会务管理员 change it. Every
-change is audited like a booking is.
+Anyone signed in reads it (attendee pickers need it); only 会务管理员 change it. The
+rules and the audit entry of every change are in core.services; this module only parses,
+calls the service and serialises.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 from ninja.responses import codes_4xx
 from pydantic import field_validator
 
-from core import roles
-from core.audit import audit_record, diff, snapshot
-from core.exceptions import InvalidInput, NotFound, PermissionDenied
+from core import roles, services
+from core.exceptions import NotFound
 from core.models import Person, Unit
 from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, reject_null
 
 router = Router(tags=["directory"])
-
-_PERSON_FIELDS = ["name", "title", "unit", "rank", "is_leader", "email", "phone", "active"]
-_UNIT_FIELDS = ["name", "short_name", "order"]
-
 
 # --- schemas ------------------------------------------------------------------------------
 
@@ -147,18 +141,6 @@ def _person_out(person: Person, viewer: Any) -> dict[str, Any]:
     }
 
 
-def _require_admin(user: Any) -> None:
-    if not roles.is_admin(user):
-        raise PermissionDenied("只有会务管理员可以维护人员名录")
-
-
-def _unit_for(unit_id: int) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id).first()
-    if unit is None:
-        raise InvalidInput("单位不存在", field="unit_id")
-    return unit
-
-
 def _people() -> QuerySet[Person]:
     return Person.objects.select_related("unit")
 
@@ -173,29 +155,9 @@ def unit_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/units", response={201: UnitOut, codes_4xx: ErrorOut}, summary="新建单位（管理员）")
 def unit_create(request: HttpRequest, payload: UnitIn) -> HttpStatus[dict[str, Any]]:
-    _require_admin(request.user)
-    if not payload.name.strip():
-        raise InvalidInput("单位名称不能为空", field="name")
-    if Unit.objects.filter(name=payload.name.strip()).exists():
-        raise InvalidInput("已有同名单位", field="name")
-    try:
-        with transaction.atomic():
-            unit = Unit.objects.create(
-                name=payload.name.strip(),
-                short_name=payload.short_name.strip(),
-                order=payload.order,
-            )
-            audit_record(
-                actor=request.user,
-                action="create",
-                obj=unit,
-                summary=f"新建单位：{unit.name}",
-                changes={"after": snapshot(unit, _UNIT_FIELDS)},
-                at=timezone.now(),
-            )
-    except IntegrityError:
-        # Two admins creating the same unit at once: the unique index decides.
-        raise InvalidInput("已有同名单位", field="name") from None
+    unit = services.unit_create(
+        actor=request.user, name=payload.name, short_name=payload.short_name, order=payload.order
+    )
     return HttpStatus(201, _unit_out(unit))
 
 
@@ -234,23 +196,17 @@ def person_detail(request: HttpRequest, person_id: ParamId) -> dict[str, Any]:
     "/people", response={201: PersonOut, codes_4xx: ErrorOut}, summary="新建人员（管理员）"
 )
 def person_create(request: HttpRequest, payload: PersonIn) -> HttpStatus[dict[str, Any]]:
-    _require_admin(request.user)
-    data = payload.model_dump()
-    if not payload.name.strip():
-        raise InvalidInput("姓名不能为空", field="name")
-    unit = _unit_for(data.pop("unit_id"))
-    with transaction.atomic():
-        person = Person.objects.create(
-            unit=unit, **{k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-        )
-        audit_record(
-            actor=request.user,
-            action="create",
-            obj=person,
-            summary=f"新建人员：{person.name}",
-            changes={"after": snapshot(person, _PERSON_FIELDS)},
-            at=timezone.now(),
-        )
+    person = services.person_create(
+        actor=request.user,
+        name=payload.name,
+        unit_id=payload.unit_id,
+        title=payload.title,
+        rank=payload.rank,
+        is_leader=payload.is_leader,
+        email=payload.email,
+        phone=payload.phone,
+        active=payload.active,
+    )
     return HttpStatus(201, _person_out(person, request.user))
 
 
@@ -260,27 +216,12 @@ def person_create(request: HttpRequest, payload: PersonIn) -> HttpStatus[dict[st
     summary="修改人员（管理员）",
 )
 def person_update(request: HttpRequest, person_id: ParamId, payload: PersonPatch) -> dict[str, Any]:
-    _require_admin(request.user)
+    # Permission before existence, so a non-admin cannot probe which ids exist.
+    services.directory_require_admin(request.user)
     person = _people().filter(pk=person_id).first()
     if person is None:
         raise NotFound("人员不存在", details={"id": person_id})
-    changes = payload.model_dump(exclude_unset=True)
-    if "unit_id" in changes:
-        person.unit = _unit_for(changes.pop("unit_id"))
-    if "name" in changes and not changes["name"].strip():
-        raise InvalidInput("姓名不能为空", field="name")
-    before = snapshot(person, _PERSON_FIELDS)
-    for name, value in changes.items():
-        setattr(person, name, value.strip() if isinstance(value, str) else value)
-    with transaction.atomic():
-        person.save()
-        changed = diff(before, snapshot(person, _PERSON_FIELDS))
-        audit_record(
-            actor=request.user,
-            action="update",
-            obj=person,
-            summary="修改人员：" + ("、".join(changed) or "无变化"),
-            changes=changed,
-            at=timezone.now(),
-        )
+    person = services.person_update(
+        actor=request.user, person=person, **payload.model_dump(exclude_unset=True)
+    )
     return _person_out(person, request.user)

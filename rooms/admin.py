@@ -1,21 +1,33 @@
-"""Admin for rooms and their equipment (master data kept by 会务管理员)."""
+"""Admin for rooms and their equipment (master data kept by 会务管理员).
+
+Changes here land in the audit log like changes through rooms.services (see
+core.admin.AuditedModelAdmin).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin import AuditedModelAdmin
 from rooms.models import Equipment, Room
+from rooms.services import EQUIPMENT_AUDIT_FIELDS, ROOM_AUDIT_FIELDS
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(AuditedModelAdmin):
+    audit_fields = EQUIPMENT_AUDIT_FIELDS
+    audit_label = "设备"
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AuditedModelAdmin):
+    audit_fields = ROOM_AUDIT_FIELDS
+    # Codes, as rooms.services records equipment, so both doors write the same values.
+    audit_m2m = {"equipment": "code"}
+    audit_label = "会议室"
     list_display = [
         "name",
         "building",

@@ -1,4 +1,5 @@
-"""Availability of rooms: which rooms fit and are free, and a room's next free slots.
+"""Availability of rooms (which rooms fit and are free, a room's next free slots), and
+the writes to rooms and equipment with their rules and audit log.
 
 Rooms do not know about meetings (imports point meetings → rooms → core); the caller
 passes `busy`, a function returning the occupied intervals of the given rooms.
@@ -8,13 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from core import roles
+from core.audit import audit_record, diff, snapshot
+from core.exceptions import InvalidInput, PermissionDenied
 from core.timeutil import at_local, localtime, overlaps
 from core.workdays import is_workday
-from rooms.models import Room
+from rooms.models import Equipment, Layout, Room
 
 Interval = tuple[dt.datetime, dt.datetime]
 BusyFn = Callable[
@@ -157,3 +164,220 @@ def free_slots(
             if len(slots) >= limit:
                 break
     return slots
+
+
+# --- rooms and equipment: writes ----------------------------------------------------------
+
+ROOM_AUDIT_FIELDS = [
+    "name",
+    "building",
+    "floor",
+    "capacity",
+    "layout",
+    "bookable_from",
+    "bookable_until",
+    "needs_approval",
+    "setup_minutes",
+    "teardown_minutes",
+    "active",
+    "order",
+    "notes",
+]
+EQUIPMENT_AUDIT_FIELDS = ["code", "name"]
+
+# What room_update accepts besides `equipment` (a list of codes).
+_ROOM_EDITABLE = set(ROOM_AUDIT_FIELDS)
+# Free text keeps its layout (leading spaces in a note may be an indented list); every
+# other string is a name or label where stray spaces would only break matching.
+_UNSTRIPPED = {"notes"}
+
+
+def rooms_require_admin(actor: Any) -> None:
+    """Refuse anyone but 会务管理员.
+
+    Public because the API checks it before looking the room up: a non-admin gets 403
+    for any id and so learns nothing about which ids exist.
+    """
+    if not roles.is_admin(actor):
+        raise PermissionDenied("只有会务管理员可以维护会议室")
+
+
+def _equipment_for(codes: Sequence[str]) -> list[Equipment]:
+    wanted = list(dict.fromkeys(c.strip() for c in codes))
+    found = {e.code: e for e in Equipment.objects.filter(code__in=wanted)}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise InvalidInput(f"未知的设备代码：{', '.join(missing)}", field="equipment")
+    return [found[c] for c in wanted]
+
+
+def _room_name(name: str, *, exclude_pk: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("名称不能为空", field="name")
+    clash = Room.objects.filter(name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise InvalidInput("已有同名会议室", field="name")
+    return name
+
+
+def _room_check_capacity(capacity: int) -> None:
+    if capacity <= 0:
+        raise InvalidInput("容纳人数必须大于 0", field="capacity")
+
+
+def room_hours_validate(*, bookable_from: dt.time, bookable_until: dt.time) -> None:
+    """A day's bookable hours must enclose some time (the check constraint's rule)."""
+    if bookable_until <= bookable_from:
+        raise InvalidInput("可预订止必须晚于可预订起", field="bookable_until")
+
+
+def _room_check_layout(layout: str) -> None:
+    # The column is plain text; an unknown code would only fail later, when shown.
+    if layout not in Layout.values:
+        raise InvalidInput("未知的布局", field="layout")
+
+
+def _equipment_codes(room: Room) -> list[str]:
+    return sorted(room.equipment.values_list("code", flat=True))
+
+
+def _room_save(
+    room: Room,
+    *,
+    equipment: list[Equipment] | None,
+    actor: Any,
+    before: dict[str, Any] | None,
+    now: dt.datetime | None,
+) -> None:
+    """Save the room and its equipment and audit it; `before` is None for a new room."""
+    try:
+        with transaction.atomic():
+            room.save()
+            if equipment is not None:
+                room.equipment.set(equipment)
+            after = {**snapshot(room, ROOM_AUDIT_FIELDS), "equipment": _equipment_codes(room)}
+            creating = before is None
+            audit_record(
+                actor=actor,
+                action="create" if creating else "update",
+                obj=room,
+                summary=("新建会议室：" if creating else "修改会议室：") + room.name,
+                changes={"after": after} if before is None else diff(before, after),
+                at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # The unique name or a check constraint caught what a concurrent write slipped in.
+        raise InvalidInput("会议室数据与现有记录冲突（名称重复或时段无效）", field="name") from None
+
+
+def room_create(
+    *,
+    actor: Any,
+    name: str,
+    capacity: int,
+    building: str = "",
+    floor: str = "",
+    layout: str = Layout.LONG_TABLE,
+    equipment: Sequence[str] = (),
+    bookable_from: dt.time = dt.time(7, 0),
+    bookable_until: dt.time = dt.time(22, 0),
+    needs_approval: bool = False,
+    setup_minutes: int = 15,
+    teardown_minutes: int = 15,
+    active: bool = True,
+    order: int = 100,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> Room:
+    """A new room with its equipment (codes); name unique, capacity > 0, hours ordered."""
+    rooms_require_admin(actor)
+    _room_check_capacity(capacity)
+    _room_check_layout(layout)
+    room_hours_validate(bookable_from=bookable_from, bookable_until=bookable_until)
+    kit = _equipment_for(equipment)
+    room = Room(
+        name=_room_name(name),
+        capacity=capacity,
+        building=building.strip(),
+        floor=floor.strip(),
+        layout=layout,
+        bookable_from=bookable_from,
+        bookable_until=bookable_until,
+        needs_approval=needs_approval,
+        setup_minutes=setup_minutes,
+        teardown_minutes=teardown_minutes,
+        active=active,
+        order=order,
+        notes=notes,
+    )
+    _room_save(room, equipment=kit, actor=actor, before=None, now=now)
+    return room
+
+
+def room_update(
+    *,
+    actor: Any,
+    room: Room,
+    equipment: Sequence[str] | None = None,
+    now: dt.datetime | None = None,
+    **changes: Any,
+) -> Room:
+    """Change some of a room's fields (ROOM_AUDIT_FIELDS) and, if given, its equipment.
+
+    Hours are checked against the stored ones when only one end changes. Everything is
+    checked before `room` is touched, so a refused change leaves the object as it was.
+    """
+    rooms_require_admin(actor)
+    unknown = sorted(set(changes) - _ROOM_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"不能修改的字段：{'、'.join(unknown)}", field=unknown[0])
+    kit = _equipment_for(equipment) if equipment is not None else None
+    values: dict[str, Any] = {
+        k: v.strip() if isinstance(v, str) and k not in _UNSTRIPPED else v
+        for k, v in changes.items()
+    }
+    if "name" in values:
+        values["name"] = _room_name(values["name"], exclude_pk=room.pk)
+    if "capacity" in values:
+        _room_check_capacity(values["capacity"])
+    if "layout" in values:
+        _room_check_layout(values["layout"])
+    room_hours_validate(
+        bookable_from=values.get("bookable_from", room.bookable_from),
+        bookable_until=values.get("bookable_until", room.bookable_until),
+    )
+    before = {**snapshot(room, ROOM_AUDIT_FIELDS), "equipment": _equipment_codes(room)}
+    for field, value in values.items():
+        setattr(room, field, value)
+    _room_save(room, equipment=kit, actor=actor, before=before, now=now)
+    return room
+
+
+def equipment_create(
+    *, actor: Any, code: str, name: str, now: dt.datetime | None = None
+) -> Equipment:
+    """A new kind of equipment; its code is what rooms and booking requests refer to."""
+    rooms_require_admin(actor)
+    if Equipment.objects.filter(code=code).exists():
+        raise InvalidInput("设备代码已存在", field="code")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("名称不能为空", field="name")
+    try:
+        with transaction.atomic():
+            eq = Equipment.objects.create(code=code, name=name)
+            audit_record(
+                actor=actor,
+                action="create",
+                obj=eq,
+                summary=f"新建设备：{eq.name}",
+                changes={"after": snapshot(eq, EQUIPMENT_AUDIT_FIELDS)},
+                at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # Two admins adding the same code at once: the unique index decides.
+        raise InvalidInput("设备代码已存在", field="code") from None
+    return eq

@@ -34,7 +34,10 @@ def test_a_body_that_is_not_json_is_invalid_input(organiser, client):
 
 def test_a_bad_bearer_token_is_401_not_a_csrf_error(client):
     response = client.post(
-        "/api/v1/meetings", data={}, content_type="application/json", headers={"Authorization": "Bearer hw_nope"}
+        "/api/v1/meetings",
+        data={},
+        content_type="application/json",
+        headers={"Authorization": "Bearer hw_nope"},
     )
     assert_shape(response, 401, "unauthenticated")
 
