@@ -184,4 +184,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own console handler would print every line a second time via the root.
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
