@@ -61,6 +61,14 @@ class Confidentiality(models.TextChoices):
     CONFIDENTIAL = "confidential", "内部（不公开）"
 
 
+class BranchLevel(models.TextChoices):
+    """Whose conference a 分会场 (branch venue) joins."""
+
+    NATIONAL = "national", "国务院/国家级"
+    PROVINCIAL = "provincial", "省级"
+    MUNICIPAL = "municipal", "市级"
+
+
 class MeetingQuerySet(models.QuerySet["Meeting"]):
     def blocking(self) -> MeetingQuerySet:
         return self.filter(status__in=BLOCKING)
@@ -121,6 +129,16 @@ class Meeting(models.Model):
     cancel_reason = models.CharField("取消原因", max_length=500, blank=True)
     sequence = models.PositiveIntegerField(
         "修订号", default=0, help_text="时间或地点每变一次加一（iCalendar SEQUENCE）"
+    )
+    branch_of = models.CharField(
+        "分会场（上级会议级别）",
+        max_length=20,
+        choices=BranchLevel.choices,
+        blank=True,
+        help_text="本会议是上级电视电话会议的分会场时填写",
+    )
+    link_test_minutes = models.PositiveIntegerField(
+        "联调（分钟）", null=True, blank=True, help_text="分会场开会前的联调时间；留空用默认值"
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -217,3 +235,108 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class VcProvider(models.TextChoices):
+    POOL = "pool", "本单位 MCU 号池"
+    JITSI = "jitsi", "自建 Jitsi Meet"
+    EXTERNAL = "external", "上级/外部会议号"
+
+
+class VcLink(models.Model):
+    """A meeting's video-conference link, from one provider.
+
+    A `pool` link books one virtual room (`resource`) for the link's occupied interval;
+    the PostgreSQL exclusion constraint (migration) keeps two active links off one number
+    at the same time, as for rooms. `active` is False once released (meeting cancelled).
+    """
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="vc_link")
+    provider = models.CharField("方式", max_length=20, choices=VcProvider.choices)
+    resource = models.ForeignKey(
+        "rooms.VcResource",
+        verbose_name="MCU 会议室",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="links",
+    )
+    url = models.URLField("入会链接", max_length=500, blank=True)
+    number = models.CharField("会议号", max_length=50, blank=True)
+    password = models.CharField("入会密码", max_length=50, blank=True)
+    dial_in = models.CharField("拨入方式", max_length=200, blank=True)
+    room_name = models.CharField("房间名", max_length=200, blank=True)
+    occupied_start = models.DateTimeField("占用开始")
+    occupied_end = models.DateTimeField("占用结束")
+    active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "视频会议链接"
+        indexes = [
+            models.Index(
+                fields=["resource", "occupied_start", "occupied_end"],
+                name="vclink_resource_occupied",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occupied_end__gt=F("occupied_start")), name="vclink_interval_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider="pool") | Q(resource__isnull=False),
+                name="vclink_pool_has_resource",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.number or self.url}"
+
+
+class FeedKind(models.TextChoices):
+    PERSON = "person", "个人日程"
+    ROOM = "room", "会议室"
+
+
+class FeedPrivacy(models.TextChoices):
+    FULL = "full", "完整内容"
+    BUSY = "busy", "仅显示忙碌（内部会议）"
+
+
+class FeedToken(models.Model):
+    """A calendar-feed subscription: its own random token (only the hash is stored)."""
+
+    kind = models.CharField("类型", max_length=20, choices=FeedKind.choices)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="feeds"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="feeds"
+    )
+    name = models.CharField("名称", max_length=100, blank=True, help_text="如：张县长的手机")
+    token_hash = models.CharField(max_length=64, unique=True)
+    privacy = models.CharField(
+        "内容", max_length=20, choices=FeedPrivacy.choices, default=FeedPrivacy.FULL
+    )
+    alarm_minutes = models.PositiveIntegerField("提前提醒（分钟）", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_accessed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "日历订阅"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="person") & Q(person__isnull=False) & Q(room__isnull=True))
+                | (Q(kind="room") & Q(room__isnull=False) & Q(person__isnull=True)),
+                name="feed_has_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.person or self.room} · {self.name}"

@@ -71,3 +71,56 @@ class Room(models.Model):
         """Room with building and floor, as printed on notices and calendar entries."""
         parts = [self.building, f"{self.floor}楼" if self.floor else "", self.name]
         return " ".join(p for p in parts if p)
+
+
+class VcKind(models.TextChoices):
+    VIRTUAL_ROOM = "virtual_room", "MCU 虚拟会议室"
+    TERMINAL = "terminal", "视频会议终端"
+
+
+class VcResource(models.Model):
+    """A video-conference resource: a virtual room on the office MCU or a room's terminal.
+
+    Virtual rooms are a pool of fixed numbers that meetings book like rooms; a terminal
+    sits in a room (`room`) and is what makes that room usable as a 分会场.
+    """
+
+    kind = models.CharField("类型", max_length=20, choices=VcKind.choices)
+    name = models.CharField("名称", max_length=100)
+    number = models.CharField("会议号/终端号", max_length=50, blank=True)
+    password = models.CharField("入会密码", max_length=50, blank=True)
+    capacity = models.PositiveIntegerField("最大方数", null=True, blank=True)
+    room = models.ForeignKey(
+        Room,
+        verbose_name="所在会议室",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="vc_resources",
+    )
+    active = models.BooleanField("启用", default=True)
+    order = models.PositiveIntegerField("排序", default=100)
+    notes = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kind", "order", "number", "name"]
+        verbose_name = verbose_name_plural = "视频会议资源"
+        constraints = [
+            # A pool number can exist only once: two meetings must never share it.
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(kind="virtual_room"),
+                name="vc_virtual_room_number_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="terminal") | Q(room__isnull=False),
+                name="vc_terminal_has_room",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="virtual_room") | ~Q(number=""),
+                name="vc_virtual_room_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.number}）" if self.number else self.name
