@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
+from core.names import user_display_name
 from core.timeutil import make_aware_local
 
 # Far inside SQLite's and PostgreSQL's bigint, and exact in JavaScript numbers; a larger
@@ -100,6 +101,5 @@ def user_ref(user: Any) -> dict[str, Any] | None:
     """A user as other people see them: their directory name when they have one."""
     if user is None:
         return None
-    person = getattr(user, "person", None)
-    name = person.name if person is not None else (user.get_full_name() or user.username)
+    name = user_display_name(user)
     return {"id": user.pk, "username": user.username, "name": name}

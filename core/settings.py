@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.roles",
             ],
+            # `display_name` and other small filters, without a {% load %} in every page.
+            "builtins": ["core.templatetags.huiwu"],
         },
     },
 ]

@@ -27,6 +27,7 @@ from core.audit import audit_for
 from core.exceptions import DomainError, InvalidInput, NotFound
 from core.exceptions import PermissionDenied as DomainPermissionDenied
 from core.models import AuditEntry
+from core.names import user_display_name
 from core.timeutil import localtime
 from meetings import board as board_selector
 from meetings.access import (
@@ -549,7 +550,7 @@ def audit_rows(entries: QuerySet[AuditEntry]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "at": localtime(entry.at),
-                "actor": (entry.actor.get_full_name() or entry.actor.username)
+                "actor": user_display_name(entry.actor)
                 if entry.actor
                 else "系统",
                 "action": _ACTIONS.get(entry.action, entry.action),
