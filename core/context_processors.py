@@ -14,4 +14,6 @@ def roles(request: HttpRequest) -> dict[str, Any]:
         "can_book": r.can_book(user),
         "can_approve": r.can_approve(user),
         "is_admin": r.is_admin(user),
+        # 我的日程 in the navigation: leaders and their secretaries.
+        "has_schedule": r.has_role(user, r.Role.LEADER, r.Role.SECRETARY),
     }

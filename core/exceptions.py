@@ -83,3 +83,45 @@ class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
     default_message = "尝试次数过多，请稍后再试"
+
+
+class VcPoolExhausted(Conflict):
+    """Every number of the office MCU pool is taken for the wanted time (409)."""
+
+    code = "vc_pool_exhausted"
+    default_message = "MCU 号池在该时段已无空闲会议号"
+
+
+class VcUnavailable(InvalidInput):
+    """The chosen video-conference provider is unknown or not configured (422)."""
+
+    code = "vc_unavailable"
+
+
+class NotEnoughSeats(InvalidInput):
+    """More people than seats: never a silent drop (DESIGN §5)."""
+
+    code = "not_enough_seats"
+
+
+class FontUnavailable(DomainError):
+    """No usable embeddable CJK font: the office must install one (DESIGN §6)."""
+
+    status = 503
+    code = "fonts_unavailable"
+    default_message = (
+        "没有可用的中文 TrueType 字体。请安装：apt-get install fonts-wqy-microhei "
+        "fonts-lxgw-wenkai，或用 FONT_HEI/FONT_KAI/FONT_SONG/FONT_FANGSONG 指定字体文件"
+    )
+
+
+class GlyphsMissing(InvalidInput):
+    """Characters that no font of the chain has: report them, never print blanks."""
+
+    code = "glyphs_missing"
+
+
+class TextDoesNotFit(InvalidInput):
+    """Text that overflows its box even at the smallest allowed size."""
+
+    code = "text_does_not_fit"

@@ -11,8 +11,9 @@ def client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", "unknown"))
 
 
-def is_limited(key: str) -> bool:
-    return int(cache.get(f"rl:{key}", 0)) >= settings.LOGIN_RATE_LIMIT
+def is_limited(key: str, limit: int | None = None) -> bool:
+    """`limit` (default LOGIN_RATE_LIMIT) failures of `key` within the window."""
+    return int(cache.get(f"rl:{key}", 0)) >= (limit or settings.LOGIN_RATE_LIMIT)
 
 
 def hit(key: str) -> None:

@@ -8,6 +8,7 @@ database error.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from ninja import Field, Schema
@@ -15,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, field_validato
 from pydantic_core import PydanticCustomError
 
 from core.names import user_display_name
-from core.timeutil import make_aware_local
+from core.timeutil import local_tz, make_aware_local
 
 # Far inside SQLite's and PostgreSQL's bigint, and exact in JavaScript numbers; a larger
 # id would make SQLite raise OverflowError (a 500) instead of "not found".
@@ -28,26 +29,38 @@ LOCAL_TIME_DOC = (
 
 _EARLIEST_YEAR = 2000
 _LATEST_YEAR = 2100
+# The UTC offsets in real use (Baker Island … Line Islands). PostgreSQL refuses
+# timestamps with offsets beyond ±15:59 ("time zone displacement out of range").
+_MIN_OFFSET = dt.timedelta(hours=-12)
+_MAX_OFFSET = dt.timedelta(hours=14)
+# "1796000000" in a query string: pydantic would read it as a Unix timestamp.
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 
 
 def _only_text_or_datetime(value: Any) -> Any:
-    # pydantic would read a bare number as a Unix timestamp; nobody means that here.
-    if isinstance(value, str | dt.datetime):
+    # pydantic would read a number, or a string of digits, as a Unix timestamp;
+    # nobody means that here.
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
         return value
     raise PydanticCustomError("datetime_type", "不是有效的时间")
 
 
 def _local_in_range(value: dt.datetime) -> dt.datetime:
     value = make_aware_local(value)
+    offset = value.utcoffset()
+    if offset is not None and not _MIN_OFFSET <= offset <= _MAX_OFFSET:
+        raise PydanticCustomError("datetime_offset", "时区偏移须在 -12:00 至 +14:00 之间")
     # Outside this range the buffers and the UTC conversion could overflow datetime.
     if not _EARLIEST_YEAR <= value.year <= _LATEST_YEAR:
         raise PydanticCustomError(
             "datetime_range", f"时间须在 {_EARLIEST_YEAR}–{_LATEST_YEAR} 年之间"
         )
-    return value
+    # Same instant, in the office's zone: what every later step and every answer uses.
+    return value.astimezone(local_tz())
 
 
-# A datetime as the office means it: naive → Beijing time, aware kept as sent.
+# A datetime as the office means it: naive → Beijing time; aware → the same instant in
+# Beijing time (offsets −12:00…+14:00 only; digits alone are not a Unix timestamp).
 LocalDateTime = Annotated[
     dt.datetime, BeforeValidator(_only_text_or_datetime), AfterValidator(_local_in_range)
 ]
@@ -58,8 +71,23 @@ BodyId = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 ParamId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _has_control_chars(value: str) -> bool:
-    return any(ord(c) < 32 and c not in "\n\r\t" for c in value)
+def _has_control_chars(value: Any) -> bool:
+    """Control characters in a string, or in any string inside a list or dict."""
+    if isinstance(value, str):
+        return any(ord(c) < 32 and c not in "\n\r\t" for c in value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_control_chars(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_control_chars(k) or _has_control_chars(v) for k, v in value.items())
+    return False
+
+
+def _refuse_control_chars(value: Any) -> Any:
+    # PostgreSQL refuses NUL in text (a 500 if it reaches a query); other control
+    # characters only corrupt prints. Lists of strings (equipment codes) count too.
+    if _has_control_chars(value):
+        raise PydanticCustomError("control_chars", "不能包含控制字符")
+    return value
 
 
 class InputSchema(Schema):
@@ -70,10 +98,20 @@ class InputSchema(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _no_control_chars(cls, value: Any) -> Any:
-        # PostgreSQL refuses NUL in text; other control characters only corrupt prints.
-        if isinstance(value, str) and _has_control_chars(value):
-            raise PydanticCustomError("control_chars", "不能包含控制字符")
-        return value
+        return _refuse_control_chars(value)
+
+
+class QuerySchema(Schema):
+    """Base of query-string filters: control characters are errors, as in bodies.
+
+    Unknown parameters are ignored (links and caches add their own), but a `%00` in a
+    search text must be a 422, not a database error on PostgreSQL.
+    """
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_chars(cls, value: Any) -> Any:
+        return _refuse_control_chars(value)
 
 
 def reject_null(value: Any) -> Any:

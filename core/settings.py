@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: turns every non-JSON error under /api/ (405, CSRF 403, 404) into JSON.
+    "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -165,6 +167,44 @@ EXTRA_HOLIDAYS = env_list("EXTRA_HOLIDAYS")
 EXTRA_WORKDAYS = env_list("EXTRA_WORKDAYS")
 WORKDAY_START = dt.time(8, 30)
 WORKDAY_END = dt.time(18, 0)
+
+# --- PDF fonts (DESIGN §6) ----------------------------------------------------------------
+# TrueType files per role, comma-separated for a chain (`file.ttc#1`: second face of a
+# collection), tried before the fonts found in the system folders (core/pdf/fonts.py).
+FONT_HEI = env_list("FONT_HEI")
+FONT_KAI = env_list("FONT_KAI")
+FONT_SONG = env_list("FONT_SONG")
+FONT_FANGSONG = env_list("FONT_FANGSONG")
+
+# --- calendar feeds (DESIGN §7) -----------------------------------------------------------
+# Days a cancelled meeting stays in feeds (STATUS:CANCELLED, 【已取消】) so phones that
+# synced it see the cancellation instead of the entry silently vanishing.
+FEED_CANCELLED_DAYS = env_int("FEED_CANCELLED_DAYS", 14, minimum=0)
+# Days of past meetings a feed keeps; older ones drop out so a feed does not grow forever.
+FEED_PAST_DAYS = env_int("FEED_PAST_DAYS", 365, minimum=0)
+
+# --- video conferences (DESIGN §8) ------------------------------------------------------
+# The provider a booking uses unless it names another; each code comes from VC_BACKENDS.
+VC_PROVIDER = env_str("VC_PROVIDER", "pool")
+# Provider classes (dotted paths): a new provider is one more entry here, never a change
+# to the booking code.
+VC_BACKENDS = env_list(
+    "VC_BACKENDS",
+    "meetings.vc_providers.pool.PoolBackend,"
+    "meetings.vc_providers.jitsi.JitsiBackend,"
+    "meetings.vc_providers.external.ExternalBackend",
+)
+# Minutes a 分会场 (branch venue) holds its room for the 联调 (link test) before the start,
+# on top of the room's 布场 time; a meeting may set its own.
+VC_LINK_TEST_MINUTES = env_int("VC_LINK_TEST_MINUTES", 60, minimum=0)
+# Web join link of an MCU virtual room, e.g. https://mcu.example.gov.cn/join?conf={number};
+# empty: pool links carry the number (and password) only.
+VC_POOL_URL_TEMPLATE = env_str("VC_POOL_URL_TEMPLATE")
+# Self-hosted Jitsi Meet, e.g. https://meet.example.gov.cn (no trailing slash needed).
+JITSI_BASE_URL = env_str("JITSI_BASE_URL").rstrip("/")
+# With a secret, every Jitsi link carries a JWT (HS256) for Prosody's token auth.
+JITSI_APP_ID = env_str("JITSI_APP_ID")
+JITSI_APP_SECRET = env_str("JITSI_APP_SECRET")
 
 # --- worker (django-q2) ---------------------------------------------------------------
 Q_CLUSTER: dict[str, object] = {

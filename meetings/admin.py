@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from meetings.models import Attendance, Meeting, Notification
+from meetings.models import Attendance, Meeting, Notification, VcLink
 from meetings.services import meeting_cancel
 
 
@@ -25,6 +25,34 @@ class AttendanceInline(admin.TabularInline):
     fields = ["person", "role", "order"]
     readonly_fields = ["person", "role", "order"]
     can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+_VC_LINK_FIELDS = (
+    "provider",
+    "active",
+    "resource",
+    "number",
+    "password",
+    "url",
+    "dial_in",
+    "room_name",
+    "occupied_start",
+    "occupied_end",
+    "updated_at",
+)
+
+
+class VcLinkInline(admin.StackedInline):
+    """The meeting's video-conference link: changed only through meetings.vc_services."""
+
+    model = VcLink
+    extra = 0
+    can_delete = False
+    fields = _VC_LINK_FIELDS
+    readonly_fields = _VC_LINK_FIELDS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -40,6 +68,8 @@ _WHEN_WHERE = (
     "teardown_minutes",
     "occupied_start",
     "occupied_end",
+    "branch_of",
+    "link_test_minutes",
 )
 _BOOKING = (
     "organizer",
@@ -73,7 +103,7 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "organizer__username"]
     list_select_related = ["room", "organizer"]
     date_hierarchy = "start"
-    inlines = [AttendanceInline]
+    inlines = [AttendanceInline, VcLinkInline]
     actions = ["cancel_meetings"]
     fieldsets = [
         (None, {"fields": _MAIN}),

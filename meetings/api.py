@@ -26,7 +26,7 @@ from core.schemas import ErrorOut, ParamId, user_ref
 from core.timeutil import localtime
 from meetings import services
 from meetings.access import MASKED_TITLE, access_meeting, can_edit, can_see_details
-from meetings.models import Kind, Meeting, Priority, Role, Status
+from meetings.models import BranchLevel, Kind, Meeting, Priority, Role, Status
 from meetings.schemas import (
     ActionIn,
     AttendeeIn,
@@ -41,8 +41,11 @@ from meetings.schemas import (
     MeetingPatch,
     PeriodFilter,
     RoomAvailabilityOut,
+    VcIn,
 )
 from meetings.selectors import free_periods, meeting_get, meeting_list, room_busy
+from meetings.vc import link_test_start, vc_details
+from meetings.vc_providers import VcRequest
 from rooms.models import Equipment, Room
 from rooms.services import rooms_free_for
 
@@ -55,6 +58,35 @@ _CLOSED = (Status.CANCELLED, Status.REJECTED)
 
 
 # --- serialisation ------------------------------------------------------------------------
+
+
+def vc_out(meeting: Meeting, *, visible: bool) -> dict[str, Any] | None:
+    """The meeting's link through the single accessor; join details withheld if masked."""
+    details = vc_details(meeting)
+    if details is None:
+        return None
+    if not visible:
+        details = details.masked_copy()
+    return {
+        "provider": details.provider,
+        "provider_label": details.provider_label,
+        "url": details.url,
+        "number": details.number,
+        "password": details.password,
+        "dial_in": details.dial_in,
+        "room_name": details.room_name,
+        "masked": details.masked,
+    }
+
+
+def vc_request(payload: VcIn) -> VcRequest:
+    return VcRequest(
+        provider=payload.provider,
+        url=payload.url,
+        number=payload.number,
+        password=payload.password,
+        dial_in=payload.dial_in,
+    )
 
 
 def meeting_out(meeting: Meeting, user: Any) -> dict[str, Any]:
@@ -104,6 +136,11 @@ def meeting_out(meeting: Meeting, user: Any) -> dict[str, Any]:
         "created_at": localtime(meeting.created_at),
         "updated_at": localtime(meeting.updated_at),
         "can_edit": meeting.status not in _CLOSED and can_edit(user, meeting),
+        "branch_of": meeting.branch_of,
+        "branch_of_label": BranchLevel(meeting.branch_of).label if meeting.branch_of else "",
+        "link_test_minutes": meeting.link_test_minutes,
+        "link_test_start": localtime(lts) if (lts := link_test_start(meeting)) else None,
+        "vc": vc_out(meeting, visible=visible),
     }
 
 
@@ -221,6 +258,9 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> HttpStatus[dict[
         attendees=_attendees_for(payload.attendees),
         acknowledge=payload.acknowledge,
         submit=payload.submit,
+        branch_of=payload.branch_of or "",
+        link_test_minutes=payload.link_test_minutes,
+        vc=vc_request(payload.vc) if payload.vc is not None else None,
     )
     return HttpStatus(201, _reloaded(meeting.pk, request.user))
 
@@ -240,9 +280,19 @@ def meeting_patch(
     request: HttpRequest, meeting_id: ParamId, payload: MeetingPatch
 ) -> dict[str, Any]:
     meeting = access_meeting(request.user, meeting_id, edit=True)
-    changes = payload.model_dump(exclude_unset=True, exclude={"attendees", "acknowledge", "submit"})
+    changes = payload.model_dump(
+        exclude_unset=True, exclude={"attendees", "acknowledge", "submit", "vc"}
+    )
     if "room_id" in changes:
         changes["room"] = _room_for(changes.pop("room_id"))
+    if "branch_of" in changes and changes["branch_of"] is None:
+        changes["branch_of"] = ""
+    # "vc" left out: the link stays as it is; null: release it; an object: book or replace.
+    if "vc" in payload.model_fields_set:
+        if payload.vc is None:
+            changes["vc_release"] = True
+        else:
+            changes["vc"] = vc_request(payload.vc)
     if changes.get("priority", 0) is None:
         # null priority means "no opinion": keep it, or take the new kind's default.
         del changes["priority"]

@@ -36,6 +36,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = "会议"
 
     def ready(self) -> None:
+        from meetings import checks  # noqa: F401  (registers the VC settings check)
+
         post_migrate.connect(
             ensure_schedules, sender=self, dispatch_uid="meetings.ensure_schedules"
         )

@@ -12,7 +12,8 @@ from typing import Any
 
 from core.timeutil import at_local
 from meetings.access import MASKED_TITLE, with_visibility
-from meetings.models import Meeting, Status
+from meetings.models import BranchLevel, Meeting, Status
+from meetings.vc import vc_details
 from rooms import board as grid
 from rooms.models import Room
 
@@ -45,7 +46,11 @@ def occupations(
             "occupied_end",
             "confidentiality",
             "organizer_id",
-        ),
+            "branch_of",
+            "link_test_minutes",
+            *(f"vc_link__{f}" for f in _VC_FIELDS),
+        )
+        .select_related("vc_link"),
         user,
     ).order_by("occupied_start", "pk")
     out = []
@@ -65,9 +70,24 @@ def occupations(
                 status_label=m.get_status_display(),
                 pending=m.status == Status.PENDING,
                 masked=not visible,
+                badges=_badges(m, visible=visible),
             )
         )
     return out
+
+
+_VC_FIELDS = ("provider", "active", "url", "number", "password", "dial_in", "room_name")
+
+
+def _badges(meeting: Meeting, *, visible: bool) -> tuple[str, ...]:
+    """VC and 分会场 labels of a block; a masked meeting shows that it has VC, no number."""
+    badges = []
+    if meeting.branch_of:
+        badges.append(f"{BranchLevel(meeting.branch_of).label}分会场")
+    details = vc_details(meeting)
+    if details is not None:
+        badges.append(f"视频 {details.number}" if visible and details.number else "视频")
+    return tuple(badges)
 
 
 def board_day(*, user: Any, day: dt.date, now: dt.datetime) -> grid.DayBoard:

@@ -18,6 +18,7 @@ from core.schemas import (
     InputSchema,
     LocalDateTime,
     ParamId,
+    QuerySchema,
     UserRef,
     reject_null,
 )
@@ -38,6 +39,13 @@ RoleCode = Literal["chair", "attend", "sit_in", "staff", "guest"]
 ConfidentialityCode = Literal["normal", "confidential"]
 SoftCode = Literal["person_busy", "over_capacity", "outside_hours"]
 StatusCode = Literal["draft", "pending", "approved", "rejected", "cancelled"]
+BranchCode = Literal["national", "provincial", "municipal"]
+MAX_LINK_TEST_MINUTES = 240
+_BRANCH_DOC = (
+    "分会场：本会议为上级电视电话会议的分会场时填写级别（national 国家级、provincial 省级、"
+    "municipal 市级）；须为电视电话会议，会议室须有视频会议终端；优先级自动为上级会议"
+)
+_LINK_TEST_DOC = "分会场开会前的联调分钟数（在布场之后、开始之前）；null 用系统默认"
 
 MAX_BUFFER_MINUTES = 240
 MAX_ATTENDANCE = 5000
@@ -55,6 +63,24 @@ _ACK_DOC = (
 class AttendeeIn(InputSchema):
     person_id: BodyId
     role: RoleCode = "attend"
+
+
+class VcIn(InputSchema):
+    """A video-conference link to book: a provider and, for `external`, the join details."""
+
+    provider: str = Field(
+        "",
+        max_length=40,
+        strict=True,
+        description="pool（本单位 MCU 号池）、jitsi（自建 Jitsi Meet）、"
+        "external（上级/外部会议号）；省略用系统默认",
+    )
+    url: str = Field(
+        "", max_length=500, strict=True, description="external：入会链接（http/https）"
+    )
+    number: str = Field("", max_length=50, strict=True, description="external：会议号（数字）")
+    password: str = Field("", max_length=50, strict=True, description="external：入会密码")
+    dial_in: str = Field("", max_length=200, strict=True, description="external：拨入号码")
 
 
 class MeetingIn(InputSchema):
@@ -83,6 +109,13 @@ class MeetingIn(InputSchema):
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=MAX_ATTENDEES)
     acknowledge: list[SoftCode] = Field(default_factory=list, max_length=3, description=_ACK_DOC)
     submit: bool = Field(True, strict=True, description="false：存为草稿，不占用会议室")
+    branch_of: BranchCode | None = Field(None, description=_BRANCH_DOC)
+    link_test_minutes: int | None = Field(
+        None, ge=0, le=MAX_LINK_TEST_MINUTES, strict=True, description=_LINK_TEST_DOC
+    )
+    vc: VcIn | None = Field(
+        None, description="同时预订视频会议；订不到时会议室也不预订（反之亦然）"
+    )
 
 
 class MeetingPatch(InputSchema):
@@ -105,6 +138,16 @@ class MeetingPatch(InputSchema):
     attendees: list[AttendeeIn] | None = Field(None, max_length=MAX_ATTENDEES)
     acknowledge: list[SoftCode] = Field(default_factory=list, max_length=3, description=_ACK_DOC)
     submit: bool | None = Field(None, strict=True, description="true：同时提交草稿")
+    branch_of: BranchCode | Literal[""] | None = Field(
+        None, description=_BRANCH_DOC + "；null 或空串：不再是分会场"
+    )
+    link_test_minutes: int | None = Field(
+        None, ge=0, le=MAX_LINK_TEST_MINUTES, strict=True, description=_LINK_TEST_DOC
+    )
+    vc: VcIn | None = Field(
+        None,
+        description="预订或更换视频会议（与修改一起生效）；null：释放视频会议；省略：不变",
+    )
 
     @field_validator(
         "title",
@@ -137,7 +180,7 @@ class DecisionIn(InputSchema):
     note: str = Field("", max_length=500, strict=True, description="驳回时必填")
 
 
-class MeetingFilter(Schema):
+class MeetingFilter(QuerySchema):
     start: LocalDateTime | None = Field(None, description="会议结束晚于此时间。" + LOCAL_TIME_DOC)
     end: LocalDateTime | None = Field(None, description="会议开始早于此时间。" + LOCAL_TIME_DOC)
     room_id: ParamId | None = None
@@ -148,7 +191,7 @@ class MeetingFilter(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
-class PeriodFilter(Schema):
+class PeriodFilter(QuerySchema):
     start: LocalDateTime = Field(..., description=LOCAL_TIME_DOC)
     end: LocalDateTime = Field(..., description=LOCAL_TIME_DOC + " 与 start 相距不超过 31 天")
 
@@ -176,6 +219,25 @@ class AttendeeOut(Schema):
     unit: str
     role: str
     role_label: str
+
+
+class VcOut(Schema):
+    provider: str = Field(..., description="pool、jitsi、external 或其他已配置的方式")
+    provider_label: str
+    url: str
+    number: str
+    password: str
+    dial_in: str
+    room_name: str
+    masked: bool = Field(..., description="true：内部会议，入会信息已隐去")
+
+
+class VcProviderOut(Schema):
+    code: str
+    label: str
+    default: bool
+    usable: bool = Field(..., description="false：设置不完整，暂不能选")
+    problems: list[str]
 
 
 class MeetingOut(Schema):
@@ -206,6 +268,11 @@ class MeetingOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     can_edit: bool
+    branch_of: str = Field(..., description="分会场的上级会议级别；空串：不是分会场")
+    branch_of_label: str
+    link_test_minutes: int | None
+    link_test_start: dt.datetime | None = Field(..., description="分会场联调开始时间")
+    vc: VcOut | None = Field(..., description="视频会议；没有时为 null")
 
 
 class MeetingListOut(Schema):

@@ -23,9 +23,10 @@ def meeting_queryset(user: Any) -> QuerySet[Meeting]:
     roster = Attendance.objects.select_related("person", "person__unit").order_by(
         "order", "person__rank", "pk"
     )
-    qs = Meeting.objects.select_related("room", "organizer", "organizer__person").prefetch_related(
-        Prefetch("attendances", queryset=roster)
-    )
+    # vc_link: the VC details of every row (meetings.vc.vc_details) in the same query.
+    qs = Meeting.objects.select_related(
+        "room", "organizer", "organizer__person", "vc_link"
+    ).prefetch_related(Prefetch("attendances", queryset=roster))
     return with_visibility(qs, user)
 
 

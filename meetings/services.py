@@ -21,6 +21,7 @@ from core import roles
 from core.audit import audit_record, diff, snapshot
 from core.exceptions import (
     BookingConflict,
+    DomainError,
     InvalidInput,
     InvalidTransition,
     PermissionDenied,
@@ -34,6 +35,7 @@ from meetings.models import (
     BLOCKING,
     DEFAULT_PRIORITY,
     Attendance,
+    BranchLevel,
     Confidentiality,
     Kind,
     Meeting,
@@ -42,7 +44,10 @@ from meetings.models import (
     Role,
     Status,
 )
-from rooms.models import Room
+from meetings.vc import link_test_minutes_for
+from meetings.vc_providers import VcRequest
+from meetings.vc_services import vc_after_save, vc_validate
+from rooms.models import Room, VcKind
 from rooms.services import free_slots, rooms_free_for, within_hours
 
 log = logging.getLogger(__name__)
@@ -55,7 +60,15 @@ SOFT_CODES = (PERSON_BUSY, OVER_CAPACITY, OUTSIDE_HOURS)
 
 # Fields whose change is a change of "when or where": the iCalendar SEQUENCE goes up and
 # the conflict rules run again.
-_SCHEDULE_FIELDS = ("start", "end", "room_id", "setup_minutes", "teardown_minutes")
+_SCHEDULE_FIELDS = (
+    "start",
+    "end",
+    "room_id",
+    "setup_minutes",
+    "teardown_minutes",
+    "branch_of",
+    "link_test_minutes",
+)
 _AUDITED_FIELDS = [
     "title",
     "kind",
@@ -70,6 +83,8 @@ _AUDITED_FIELDS = [
     "confidentiality",
     "description",
     "expected_attendance",
+    "branch_of",
+    "link_test_minutes",
 ]
 _EDITABLE_FIELDS = set(_AUDITED_FIELDS) - {"status"}
 
@@ -122,13 +137,23 @@ def occupied_interval(
     end: dt.datetime,
     setup_minutes: int | None,
     teardown_minutes: int | None,
+    branch_of: str = "",
+    link_test_minutes: int | None = None,
 ) -> tuple[dt.datetime, dt.datetime]:
-    """start − 布场, end + 撤场: the per-meeting override wins over the room default."""
+    """start − 布场 (− 联调 for a 分会场), end + 撤场: per-meeting values win over defaults.
+
+    The 联调 (link test with the superior conference) comes right before the start, the
+    布场 before that; both are in the stored interval, so the room's exclusion
+    constraint keeps the room free for them.
+    """
+    link_test = dt.timedelta(
+        minutes=link_test_minutes_for(branch_of=branch_of, link_test_minutes=link_test_minutes)
+    )
     if room is None:
-        return start, end
+        return start - link_test, end
     setup = room.setup_minutes if setup_minutes is None else setup_minutes
     teardown = room.teardown_minutes if teardown_minutes is None else teardown_minutes
-    return start - dt.timedelta(minutes=setup), end + dt.timedelta(minutes=teardown)
+    return start - link_test - dt.timedelta(minutes=setup), end + dt.timedelta(minutes=teardown)
 
 
 # --- conflict detection -------------------------------------------------------------------
@@ -247,6 +272,8 @@ def booking_check(
     exclude_id: int | None = None,
     now: dt.datetime,
     with_alternatives: bool = True,
+    branch_of: str = "",
+    link_test_minutes: int | None = None,
 ) -> BookingCheck:
     """Every conflict this booking would meet, plus alternatives when there is one."""
     ids = list(person_ids)
@@ -256,6 +283,8 @@ def booking_check(
         end=end,
         setup_minutes=setup_minutes,
         teardown_minutes=teardown_minutes,
+        branch_of=branch_of,
+        link_test_minutes=link_test_minutes,
     )
     hard = (
         hard_conflicts(room=room, occupied_start=o_start, occupied_end=o_end, exclude_id=exclude_id)
@@ -349,6 +378,36 @@ def _validate_fields(
         if a.role not in Role.values:
             raise InvalidInput(f"未知的参会身份：{a.role}", field="attendees")
         seen.add(a.person.pk)
+
+
+MAX_LINK_TEST_MINUTES = 240
+
+
+def _validate_branch(
+    *, kind: str, branch_of: str, room: Room | None, link_test_minutes: int | None
+) -> None:
+    """A 分会场 is a teleconference in a room with a working VC terminal (DESIGN §8)."""
+    if branch_of and branch_of not in BranchLevel.values:
+        raise InvalidInput(
+            f"未知的上级会议级别：{branch_of}（可选：{', '.join(BranchLevel.values)}）",
+            field="branch_of",
+        )
+    if link_test_minutes is not None and not 0 <= link_test_minutes <= MAX_LINK_TEST_MINUTES:
+        raise InvalidInput(
+            f"联调时间须在 0–{MAX_LINK_TEST_MINUTES} 分钟之间", field="link_test_minutes"
+        )
+    if not branch_of:
+        return
+    if kind != Kind.TELECONFERENCE:
+        raise InvalidInput("只有电视电话会议可以作为上级会议的分会场", field="branch_of")
+    if room is None:
+        raise InvalidInput("分会场须选择装有视频会议终端的会议室", field="room_id")
+    if not room.vc_resources.filter(kind=VcKind.TERMINAL, active=True).exists():
+        raise InvalidInput(
+            f"{room.name}没有可用的视频会议终端，不能作为分会场；请选择装有终端的会议室",
+            field="room_id",
+            details={"room_id": room.pk},
+        )
 
 
 def _record_acknowledgement(
@@ -446,12 +505,26 @@ def meeting_create(
     attendees: Sequence[AttendeeSpec] = (),
     acknowledge: Sequence[str] = (),
     submit: bool = True,
+    branch_of: str = "",
+    link_test_minutes: int | None = None,
+    vc: VcRequest | None = None,
 ) -> Meeting:
-    """Book a meeting. Submitted bookings are checked; drafts hold nothing."""
+    """Book a meeting. Submitted bookings are checked; drafts hold nothing.
+
+    `vc` books a video-conference link in the same transaction: if no link can be had,
+    no room is booked either, and the other way round. A 分会场 (`branch_of`) carries the
+    priority class 上级会议 whatever was asked.
+    """
     if not roles.can_book(actor):
         raise PermissionDenied("只有会务人员、秘书或管理员可以预订会议")
     validate_times(start=start, end=end, now=now)
     _validate_fields(title=title, room=room, place=place, attendees=attendees)
+    _validate_branch(kind=kind, branch_of=branch_of, room=room, link_test_minutes=link_test_minutes)
+    if vc is not None and not submit:
+        raise InvalidInput("草稿不占用会议室和会议号：提交时再预订视频会议", field="vc")
+    attach = vc_validate(vc) if vc is not None else None
+    if branch_of:
+        priority = Priority.SUPERIOR
     meeting = Meeting(
         title=title.strip(),
         kind=kind,
@@ -468,6 +541,8 @@ def meeting_create(
         confidentiality=confidentiality,
         description=description,
         expected_attendance=expected_attendance,
+        branch_of=branch_of,
+        link_test_minutes=link_test_minutes,
         created_at=now,
         updated_at=now,
     )
@@ -477,6 +552,8 @@ def meeting_create(
         end=end,
         setup_minutes=setup_minutes,
         teardown_minutes=teardown_minutes,
+        branch_of=branch_of,
+        link_test_minutes=link_test_minutes,
     )
     person_ids = [a.person.pk for a in attendees]
     try:
@@ -493,6 +570,8 @@ def meeting_create(
                     expected_attendance=expected_attendance,
                     now=now,
                     with_alternatives=False,
+                    branch_of=branch_of,
+                    link_test_minutes=link_test_minutes,
                 )
                 _raise_for(check, actor=actor, acknowledge=acknowledge)
                 _record_acknowledgement(
@@ -518,6 +597,8 @@ def meeting_create(
                 },
                 at=now,
             )
+            if attach is not None:
+                vc_after_save(meeting, actor=actor, now=now, attach=attach)
             _after_submit(meeting, now=now)
     except (BookingConflict, SoftConflict) as exc:
         _alternatives_on_failure(
@@ -593,9 +674,16 @@ def meeting_update(
     acknowledge: Sequence[str] = (),
     attendees: Sequence[AttendeeSpec] | None = None,
     _submit: bool = False,
+    vc: VcRequest | None = None,
+    vc_release: bool = False,
     **changes: Any,
 ) -> Meeting:
-    """Change fields of a meeting; a change of time or room runs the rules again."""
+    """Change fields of a meeting; a change of time or room runs the rules again.
+
+    The meeting's VC link follows a move (another pool number if its own is taken at
+    the new time); `vc` books or replaces the link and `vc_release` lets it go, in the
+    same transaction as the change.
+    """
     if not can_edit(actor, meeting):
         raise PermissionDenied("只有承办人或会务管理员可以修改此会议")
     if meeting.status in (Status.CANCELLED, Status.REJECTED):
@@ -604,6 +692,7 @@ def meeting_update(
     if unknown:
         raise InvalidInput(f"不能修改字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
 
+    attach = vc_validate(vc) if vc is not None and not vc_release else None
     before = snapshot(meeting, _AUDITED_FIELDS)
     before_schedule = {f: getattr(meeting, f) for f in _SCHEDULE_FIELDS}
     for name, value in changes.items():
@@ -616,12 +705,25 @@ def meeting_update(
     _validate_fields(
         title=meeting.title, room=meeting.room, place=meeting.place, attendees=attendees or ()
     )
+    # Only when something it depends on changes: a terminal taken out of a room later
+    # must not block editing the title of a 分会场 booked before.
+    if _submit or {"kind", "branch_of", "room", "link_test_minutes"} & set(changes):
+        _validate_branch(
+            kind=meeting.kind,
+            branch_of=meeting.branch_of,
+            room=meeting.room,
+            link_test_minutes=meeting.link_test_minutes,
+        )
+    if meeting.branch_of:
+        meeting.priority = Priority.SUPERIOR
     meeting.occupied_start, meeting.occupied_end = occupied_interval(
         room=meeting.room,
         start=meeting.start,
         end=meeting.end,
         setup_minutes=meeting.setup_minutes,
         teardown_minutes=meeting.teardown_minutes,
+        branch_of=meeting.branch_of,
+        link_test_minutes=meeting.link_test_minutes,
     )
     person_ids = (
         [a.person.pk for a in attendees]
@@ -648,6 +750,8 @@ def meeting_update(
                     exclude_id=meeting.pk,
                     now=now,
                     with_alternatives=False,
+                    branch_of=meeting.branch_of,
+                    link_test_minutes=meeting.link_test_minutes,
                 )
                 # A room that was already double-booked by an acknowledged soft conflict
                 # stays acknowledged only for the same codes; new ones must be confirmed.
@@ -692,6 +796,7 @@ def meeting_update(
                 changes={**changed, **extra},
                 at=now,
             )
+            vc_after_save(meeting, actor=actor, now=now, attach=attach, release=vc_release)
             if _submit:
                 _after_submit(meeting, now=now)
     except (BookingConflict, SoftConflict) as exc:
@@ -705,6 +810,10 @@ def meeting_update(
             now=now,
             exclude_id=meeting.pk,
         )
+        raise
+    except DomainError:
+        # A refused VC change: the caller's object shows what is stored, as above.
+        meeting.refresh_from_db()
         raise
     return meeting
 
@@ -782,6 +891,8 @@ def _close(
         meeting.sequence += 1
         meeting.updated_at = now
         meeting.save()
+        # The pool number (or other link) goes with the room.
+        vc_after_save(meeting, actor=actor, now=now, release=True)
         label = {"cancel": "取消", "reject": "驳回", "expire": "预留过期"}[action]
         audit_record(
             actor=actor,

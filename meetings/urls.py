@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from meetings import views
+from meetings import views, views_feeds, views_schedule
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
@@ -15,7 +15,18 @@ urlpatterns: list[URLPattern] = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/edit/check/", views.meeting_check, name="meeting_edit_check"),
     path("meetings/<int:pk>/cancel/", views.meeting_cancel_view, name="meeting_cancel"),
+    path("meetings/<int:pk>/vc/", views.meeting_vc_view, name="meeting_vc"),
+    path("meetings/<int:pk>/vc/release/", views.meeting_vc_release_view, name="meeting_vc_release"),
     path("meetings/<int:pk>/approve/", views.meeting_approve_view, name="meeting_approve"),
     path("meetings/<int:pk>/reject/", views.meeting_reject_view, name="meeting_reject"),
     path("approvals/", views.approvals, name="approvals"),
+    path("my/schedule/", views_schedule.my_schedule, name="my_schedule"),
+    path("my/schedule/feeds/", views_schedule.schedule_feed_create, name="schedule_feed_create"),
+    path(
+        "my/schedule/feeds/<int:pk>/revoke/",
+        views_schedule.schedule_feed_revoke,
+        name="schedule_feed_revoke",
+    ),
+    # The calendar feed: the token is the credential (no login), see views_feeds.
+    path("ical/<str:token>.ics", views_feeds.feed_ics, name="feed_ics"),
 ]

@@ -37,8 +37,8 @@ from meetings.access import (
     display_title,
     with_visibility,
 )
-from meetings.forms import CancelForm, DecisionForm, MeetingForm, roster_changed
-from meetings.models import Confidentiality, Kind, Meeting, Priority, Status
+from meetings.forms import CancelForm, DecisionForm, MeetingForm, VcForm, roster_changed
+from meetings.models import BLOCKING, BranchLevel, Confidentiality, Kind, Meeting, Priority, Status
 from meetings.services import (
     BookingCheck,
     booking_check,
@@ -49,6 +49,8 @@ from meetings.services import (
     meeting_update,
     validate_times,
 )
+from meetings.vc import link_test_start, vc_details
+from meetings.vc_services import vc_link_allocate, vc_link_change, vc_link_release
 from rooms.models import Room
 
 WEEKDAYS = "一二三四五六日"
@@ -201,6 +203,8 @@ def check_context(
         exclude_id=exclude.pk if exclude else None,
         now=now,
         with_alternatives=with_alternatives,
+        branch_of=data.get("branch_of") or "",
+        link_test_minutes=data.get("link_test_minutes"),
     )
     acked = set(data.get("acknowledge") or [])
     alternatives = check.alternatives or {"rooms": [], "slots": []}
@@ -214,6 +218,7 @@ def check_context(
         "when": _span_label(start, end),
         "occupied": _hours_label(check.occupied_start, check.occupied_end),
         "needs_approval": bool(room and room.needs_approval and not roles.can_approve(user)),
+        "branch": bool(data.get("branch_of")),
         "hard": [_meeting_item(user, m) for m in check.hard],
         "soft": [
             {
@@ -376,10 +381,13 @@ def _refilled_page(request: HttpRequest, data: QueryDict, meeting: Meeting | Non
 
 
 def _booked_message(meeting: Meeting) -> str:
+    details = vc_details(meeting)
+    vc = f"；视频会议：{details.provider_label} {details.number}".rstrip() if details else ""
     if meeting.status == Status.PENDING and meeting.hold_expires_at:
-        return f"已提交审批，预留至 {_deadline(meeting.hold_expires_at)}"
+        return f"已提交审批，预留至 {_deadline(meeting.hold_expires_at)}{vc}"
     return (
         f"已预订：{meeting.title}（{_span_label(meeting.start, meeting.end)}，{meeting.location}）"
+        + vc
     )
 
 
@@ -415,6 +423,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
             now=timezone.now(),
             attendees=form.attendee_specs(),
             acknowledge=form.acknowledged(),
+            vc=form.vc_request(),
             **form.service_fields(),
         )
     except DomainError as exc:
@@ -457,6 +466,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             acknowledge=form.acknowledged(),
             attendees=specs if roster_changed(meeting, specs) else None,
             **changes,
+            **form.vc_changes(meeting),
         )
     except DomainError as exc:
         _apply_domain_error(form, exc)
@@ -488,6 +498,10 @@ _ACTIONS = {
     "reject": "驳回",
     "expire": "预留过期",
     "preempt": "调整（优先）",
+    "vc_allocate": "预订视频会议",
+    "vc_change": "更换视频会议",
+    "vc_move": "视频会议随改",
+    "vc_release": "释放视频会议",
 }
 
 
@@ -496,6 +510,7 @@ _CHOICES: dict[str, type[models.Choices]] = {
     "kind": Kind,
     "confidentiality": Confidentiality,
     "priority": Priority,
+    "branch_of": BranchLevel,
 }
 
 
@@ -550,9 +565,7 @@ def audit_rows(entries: QuerySet[AuditEntry]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "at": localtime(entry.at),
-                "actor": user_display_name(entry.actor)
-                if entry.actor
-                else "系统",
+                "actor": user_display_name(entry.actor) if entry.actor else "系统",
                 "action": _ACTIONS.get(entry.action, entry.action),
                 "summary": entry.summary,
                 "changes": changes,
@@ -583,7 +596,53 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if visible:
         context["attendances"] = list(meeting.attendances.select_related("person__unit"))
         context["audit"] = audit_rows(audit_for(meeting)[:200])
+    context.update(_vc_context(request.user, meeting, visible=visible))
     return _page(request, "meetings/detail.html", context)
+
+
+def _vc_context(user: Any, meeting: Meeting, *, visible: bool) -> dict[str, Any]:
+    """The 视频会议 card: the link (join details only for those who see the meeting),
+    the 分会场 facts, and the allocate / release forms for whoever may change it."""
+    details = vc_details(meeting)
+    if details is not None and not visible:
+        details = details.masked_copy()
+    test_start = link_test_start(meeting)
+    can_change = can_edit(user, meeting) and meeting.status in BLOCKING
+    return {
+        "vc": details,
+        "vc_form": VcForm(initial={"vc_provider": details.provider} if details else None),
+        "can_change_vc": can_change,
+        "branch_label": BranchLevel(meeting.branch_of).label if meeting.branch_of else "",
+        "link_test_from": f"{localtime(test_start):%H:%M}" if test_start else "",
+    }
+
+
+@login_required
+@require_POST
+def meeting_vc_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book a link for a booked meeting, or replace its link (another provider)."""
+    meeting = _access(request.user, pk, edit=True)
+    form = VcForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择视频会议方式")
+        return redirect("meeting_detail", pk=pk)
+    has_link = vc_details(meeting) is not None
+    fn = vc_link_change if has_link else vc_link_allocate
+    try:
+        fn(meeting=meeting, actor=request.user, now=timezone.now(), request=form.vc_request())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已更换视频会议" if has_link else "已预订视频会议")
+    return redirect("meeting_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_vc_release_view(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _access(request.user, pk, edit=True)
+    _act(request, "已释放视频会议，会议室仍保留", vc_link_release, meeting=meeting)
+    return redirect("meeting_detail", pk=pk)
 
 
 def _act(request: HttpRequest, done: str, fn: Any, **kwargs: Any) -> None:
@@ -663,6 +722,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
             exclude_id=m.pk,
             now=now,
             with_alternatives=False,
+            branch_of=m.branch_of,
+            link_test_minutes=m.link_test_minutes,
         )
         items.append(
             {

@@ -6,11 +6,24 @@ core.admin.AuditedModelAdmin).
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 
 from core.admin import AuditedModelAdmin
-from rooms.models import Equipment, Room
-from rooms.services import EQUIPMENT_AUDIT_FIELDS, ROOM_AUDIT_FIELDS
+from core.audit import audit_record, snapshot
+from core.exceptions import InvalidInput
+from rooms.models import Equipment, Room, VcKind, VcResource
+from rooms.services import (
+    EQUIPMENT_AUDIT_FIELDS,
+    ROOM_AUDIT_FIELDS,
+    VC_RESOURCE_AUDIT_FIELDS,
+    vc_number_validate,
+)
 
 
 @admin.register(Equipment)
@@ -20,6 +33,72 @@ class EquipmentAdmin(AuditedModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
+
+
+class VcResourceForm(forms.ModelForm):
+    """The number rules of rooms.services, so the admin says what the API says."""
+
+    class Meta:
+        model = VcResource
+        fields = [
+            "kind",
+            "name",
+            "number",
+            "password",
+            "capacity",
+            "room",
+            "active",
+            "order",
+            "notes",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind") or getattr(self.instance, "kind", "")
+        if "number" in data and kind:
+            try:
+                data["number"] = vc_number_validate(
+                    kind=kind, number=data["number"] or "", exclude_pk=self.instance.pk
+                )
+            except InvalidInput as exc:
+                self.add_error("number", exc.message)
+        return data
+
+
+class TerminalForm(VcResourceForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set before validation, so the model's constraints see a terminal.
+        self.instance.kind = VcKind.TERMINAL
+
+
+class TerminalInline(admin.TabularInline):
+    """The VC terminals in a room: what makes it usable as a 分会场."""
+
+    model = VcResource
+    form = TerminalForm
+    fk_name = "room"
+    extra = 0
+    fields = ["name", "number", "active", "notes"]
+    verbose_name = verbose_name_plural = "视频会议终端"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[VcResource]:
+        return super().get_queryset(request).filter(kind=VcKind.TERMINAL)
+
+
+@admin.register(VcResource)
+class VcResourceAdmin(AuditedModelAdmin):
+    """The MCU pool (virtual rooms with fixed numbers) and the terminals in rooms."""
+
+    form = VcResourceForm
+    audit_fields = VC_RESOURCE_AUDIT_FIELDS
+    audit_label = "视频会议资源"
+    list_display = ["name", "kind", "number", "capacity", "room", "active", "order"]
+    list_filter = ["kind", "active"]
+    list_editable = ["order"]
+    list_select_related = ["room"]
+    search_fields = ["name", "number", "room__name"]
+    fields = ["kind", "name", "number", "password", "capacity", "room", "active", "order", "notes"]
 
 
 @admin.register(Room)
@@ -44,6 +123,7 @@ class RoomAdmin(AuditedModelAdmin):
     list_editable = ["order"]
     search_fields = ["name", "building"]
     filter_horizontal = ["equipment"]
+    inlines = [TerminalInline]
     fieldsets = [
         (
             None,
@@ -63,3 +143,45 @@ class RoomAdmin(AuditedModelAdmin):
         ),
         ("显示", {"fields": ["active", "order"]}),
     ]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Terminals edited inline are master data too: audited like VcResourceAdmin's.
+        before = {
+            f.instance.pk: snapshot(
+                f.instance.__class__.objects.get(pk=f.instance.pk), VC_RESOURCE_AUDIT_FIELDS
+            )
+            for f in formset.forms
+            if f.instance.pk and f.has_changed()
+        }
+        super().save_formset(request, form, formset, change)
+        now = timezone.now()
+        for obj in formset.new_objects:
+            audit_record(
+                actor=request.user,
+                action="create",
+                obj=obj,
+                summary=f"后台新建视频会议终端：{obj}",
+                changes={"after": snapshot(obj, VC_RESOURCE_AUDIT_FIELDS)},
+                at=now,
+            )
+        for obj, changed in formset.changed_objects:
+            audit_record(
+                actor=request.user,
+                action="update",
+                obj=obj,
+                summary=f"后台修改视频会议终端：{obj}（{'、'.join(changed)}）",
+                changes={
+                    "before": before.get(obj.pk),
+                    "after": snapshot(obj, VC_RESOURCE_AUDIT_FIELDS),
+                },
+                at=now,
+            )
+        for obj in formset.deleted_objects:
+            audit_record(
+                actor=request.user,
+                action="delete",
+                obj=obj,
+                summary=f"后台删除视频会议终端：{obj}",
+                changes={"before": before.get(obj.pk) or snapshot(obj, VC_RESOURCE_AUDIT_FIELDS)},
+                at=now,
+            )

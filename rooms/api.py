@@ -22,10 +22,10 @@ from pydantic import AfterValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from core import roles
-from core.exceptions import NotFound
-from core.schemas import ErrorOut, InputSchema, ParamId, reject_null
+from core.exceptions import InvalidInput, NotFound
+from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, reject_null
 from rooms import services
-from rooms.models import Equipment, Layout, Room
+from rooms.models import Equipment, Layout, Room, VcKind, VcResource
 
 router = Router(tags=["rooms"])
 
@@ -233,3 +233,131 @@ def equipment_list(request: HttpRequest) -> list[dict[str, Any]]:
 def equipment_create(request: HttpRequest, payload: EquipmentIn) -> HttpStatus[dict[str, Any]]:
     eq = services.equipment_create(actor=request.user, code=payload.code, name=payload.name)
     return HttpStatus(201, {"code": eq.code, "name": eq.name})
+
+
+# --- video-conference resources -----------------------------------------------------------
+
+VcKindCode = Literal["virtual_room", "terminal"]
+
+
+class VcResourceOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    name: str
+    number: str
+    password: str = Field(..., description="仅会务管理员可见；其他人为空")
+    capacity: int | None = Field(..., description="最大方数")
+    room_id: int | None = Field(..., description="终端所在的会议室")
+    active: bool
+    order: int
+    notes: str
+
+
+class VcResourceIn(InputSchema):
+    kind: VcKindCode
+    name: str = Field(..., min_length=1, max_length=100, strict=True)
+    number: str = Field("", max_length=50, strict=True, description="虚拟会议室必填，号池内唯一")
+    password: str = Field("", max_length=50, strict=True)
+    capacity: int | None = Field(None, gt=0, le=MAX_CAPACITY, strict=True)
+    room_id: BodyId | None = Field(None, description="终端必填：所在会议室")
+    active: bool = Field(True, strict=True)
+    order: int = Field(100, ge=0, le=1_000_000, strict=True)
+    notes: str = Field("", max_length=200, strict=True)
+
+
+class VcResourcePatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100, strict=True)
+    number: str | None = Field(None, max_length=50, strict=True)
+    password: str | None = Field(None, max_length=50, strict=True)
+    capacity: int | None = Field(None, gt=0, le=MAX_CAPACITY, strict=True)
+    room_id: BodyId | None = None
+    active: bool | None = Field(None, strict=True)
+    order: int | None = Field(None, ge=0, le=1_000_000, strict=True)
+    notes: str | None = Field(None, max_length=200, strict=True)
+
+    @field_validator("name", "number", "password", "active", "order", "notes", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return reject_null(value)
+
+
+def vc_resource_out(resource: VcResource, user: Any) -> dict[str, Any]:
+    return {
+        "id": resource.pk,
+        "kind": resource.kind,
+        "kind_label": VcKind(resource.kind).label,
+        "name": resource.name,
+        "number": resource.number,
+        "password": resource.password if roles.is_admin(user) else "",
+        "capacity": resource.capacity,
+        "room_id": resource.room_id,
+        "active": resource.active,
+        "order": resource.order,
+        "notes": resource.notes,
+    }
+
+
+def _room_or_422(room_id: int | None) -> Room | None:
+    if room_id is None:
+        return None
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise InvalidInput("会议室不存在", field="room_id")
+    return room
+
+
+@router.get(
+    "/vc-resources",
+    response=list[VcResourceOut],
+    tags=["vc"],
+    summary="视频会议资源（MCU 号池与终端）",
+)
+def vc_resource_list(request: HttpRequest) -> list[dict[str, Any]]:
+    qs = VcResource.objects.all()
+    if not roles.is_admin(request.user):
+        qs = qs.filter(active=True)
+    return [vc_resource_out(r, request.user) for r in qs]
+
+
+@router.post(
+    "/vc-resources",
+    response={201: VcResourceOut, codes_4xx: ErrorOut},
+    tags=["vc"],
+    summary="新建视频会议资源（管理员）",
+)
+def vc_resource_create(request: HttpRequest, payload: VcResourceIn) -> HttpStatus[dict[str, Any]]:
+    services.rooms_require_admin(request.user)
+    resource = services.vc_resource_create(
+        actor=request.user,
+        kind=payload.kind,
+        name=payload.name,
+        number=payload.number,
+        password=payload.password,
+        capacity=payload.capacity,
+        room=_room_or_422(payload.room_id),
+        active=payload.active,
+        order=payload.order,
+        notes=payload.notes,
+    )
+    return HttpStatus(201, vc_resource_out(resource, request.user))
+
+
+@router.patch(
+    "/vc-resources/{resource_id}",
+    response={200: VcResourceOut, codes_4xx: ErrorOut},
+    tags=["vc"],
+    summary="修改视频会议资源（管理员）",
+)
+def vc_resource_update(
+    request: HttpRequest, resource_id: ParamId, payload: VcResourcePatch
+) -> dict[str, Any]:
+    services.rooms_require_admin(request.user)
+    resource = VcResource.objects.filter(pk=resource_id).first()
+    if resource is None:
+        raise NotFound("视频会议资源不存在", details={"id": resource_id})
+    changes = payload.model_dump(exclude_unset=True)
+    if "room_id" in changes:
+        changes["room"] = _room_or_422(changes.pop("room_id"))
+    services.vc_resource_update(actor=request.user, resource=resource, **changes)
+    return vc_resource_out(resource, request.user)

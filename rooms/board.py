@@ -35,6 +35,9 @@ class Occupation:
     status_label: str
     pending: bool = False
     masked: bool = False
+    # What else the holder uses, as a short label ("视频会议 8001", "省级分会场"): rooms/
+    # only shows it, whoever provides it.
+    badges: tuple[str, ...] = ()
 
     @property
     def time_label(self) -> str:

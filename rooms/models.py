@@ -111,14 +111,17 @@ class VcResource(models.Model):
                 fields=["number"],
                 condition=Q(kind="virtual_room"),
                 name="vc_virtual_room_number_unique",
+                violation_error_message="号池中已有这个会议号：两个 MCU 虚拟会议室不能共用一个号",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="terminal") | Q(room__isnull=False),
                 name="vc_terminal_has_room",
+                violation_error_message="视频会议终端须指定所在会议室",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="virtual_room") | ~Q(number=""),
                 name="vc_virtual_room_has_number",
+                violation_error_message="MCU 虚拟会议室须填写会议号",
             ),
         ]
 

@@ -8,6 +8,7 @@ passes `busy`, a function returning the occupied intervals of the given rooms.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,7 +22,7 @@ from core.audit import audit_record, diff, snapshot
 from core.exceptions import InvalidInput, PermissionDenied
 from core.timeutil import at_local, localtime, overlaps
 from core.workdays import is_workday
-from rooms.models import Equipment, Layout, Room
+from rooms.models import Equipment, Layout, Room, VcKind, VcResource
 
 Interval = tuple[dt.datetime, dt.datetime]
 BusyFn = Callable[
@@ -381,3 +382,158 @@ def equipment_create(
         # Two admins adding the same code at once: the unique index decides.
         raise InvalidInput("设备代码已存在", field="code") from None
     return eq
+
+
+# --- video-conference resources: writes ---------------------------------------------------
+
+# The password is left out on purpose: the audit log is read by more people than the MCU
+# pool's passwords should be.
+VC_RESOURCE_AUDIT_FIELDS = [
+    "kind",
+    "name",
+    "number",
+    "capacity",
+    "room",
+    "active",
+    "order",
+    "notes",
+]
+_VC_EDITABLE = {*VC_RESOURCE_AUDIT_FIELDS, "password"}
+# MCU conference numbers are dialled: digits, optionally grouped.
+_MCU_NUMBER = re.compile(r"[0-9][0-9 \-#*]*")
+
+
+def vc_number_validate(*, kind: str, number: str, exclude_pk: int | None = None) -> str:
+    """A virtual room's number: dialable and not yet in the pool (422 naming `number`)."""
+    number = number.strip()
+    if kind != VcKind.VIRTUAL_ROOM:
+        return number
+    if not number:
+        raise InvalidInput("MCU 虚拟会议室须填写会议号", field="number")
+    if not _MCU_NUMBER.fullmatch(number):
+        raise InvalidInput("会议号只能由数字和分隔符（空格 - # *）组成", field="number")
+    clash = VcResource.objects.filter(kind=VcKind.VIRTUAL_ROOM, number=number)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise InvalidInput(
+            f"号池中已有会议号 {number}：两个 MCU 虚拟会议室不能共用一个号", field="number"
+        )
+    return number
+
+
+def _vc_check(resource: VcResource) -> None:
+    if resource.kind not in VcKind.values:
+        raise InvalidInput("未知的视频会议资源类型", field="kind")
+    if not resource.name.strip():
+        raise InvalidInput("名称不能为空", field="name")
+    if resource.kind == VcKind.TERMINAL and resource.room_id is None:
+        raise InvalidInput("视频会议终端须指定所在会议室", field="room_id")
+    if resource.kind == VcKind.VIRTUAL_ROOM and resource.room_id is not None:
+        raise InvalidInput("MCU 虚拟会议室不属于某个会议室，请不要指定会议室", field="room_id")
+    if resource.capacity is not None and resource.capacity <= 0:
+        raise InvalidInput("最大方数必须大于 0", field="capacity")
+
+
+def _vc_save(
+    resource: VcResource, *, actor: Any, before: dict[str, Any] | None, now: dt.datetime | None
+) -> None:
+    try:
+        with transaction.atomic():
+            resource.save()
+            after = snapshot(resource, VC_RESOURCE_AUDIT_FIELDS)
+            audit_record(
+                actor=actor,
+                action="create" if before is None else "update",
+                obj=resource,
+                summary=("新建视频会议资源：" if before is None else "修改视频会议资源：")
+                + str(resource),
+                changes={"after": after} if before is None else diff(before, after),
+                at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # Two admins adding the same number at once: the unique constraint decides.
+        raise InvalidInput(
+            "号池中已有这个会议号：两个 MCU 虚拟会议室不能共用一个号", field="number"
+        ) from None
+
+
+def vc_resource_create(
+    *,
+    actor: Any,
+    kind: str,
+    name: str,
+    number: str = "",
+    password: str = "",
+    capacity: int | None = None,
+    room: Room | None = None,
+    active: bool = True,
+    order: int = 100,
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> VcResource:
+    """A virtual room of the MCU pool (unique number) or a terminal in a room."""
+    rooms_require_admin(actor)
+    resource = VcResource(
+        kind=kind,
+        name=name.strip(),
+        number=vc_number_validate(kind=kind, number=number),
+        password=password.strip(),
+        capacity=capacity,
+        room=room,
+        active=active,
+        order=order,
+        notes=notes.strip(),
+    )
+    _vc_check(resource)
+    _vc_save(resource, actor=actor, before=None, now=now)
+    return resource
+
+
+def vc_resource_update(
+    *, actor: Any, resource: VcResource, now: dt.datetime | None = None, **changes: Any
+) -> VcResource:
+    """Change some fields of a VC resource; the number stays unique within the pool."""
+    rooms_require_admin(actor)
+    unknown = sorted(set(changes) - _VC_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"不能修改的字段：{'、'.join(unknown)}", field=unknown[0])
+    before = snapshot(resource, VC_RESOURCE_AUDIT_FIELDS)
+    candidate = VcResource(
+        pk=resource.pk,
+        **{
+            f: getattr(resource, f)
+            for f in (
+                "kind",
+                "name",
+                "number",
+                "password",
+                "capacity",
+                "room_id",
+                "active",
+                "order",
+                "notes",
+            )
+        },
+    )
+    for field, value in changes.items():
+        setattr(candidate, field, value.strip() if isinstance(value, str) else value)
+    candidate.number = vc_number_validate(
+        kind=candidate.kind, number=candidate.number, exclude_pk=resource.pk
+    )
+    _vc_check(candidate)
+    # Checked on a copy: a refused change leaves `resource` as it was.
+    for field in (
+        "kind",
+        "name",
+        "number",
+        "password",
+        "capacity",
+        "room_id",
+        "active",
+        "order",
+        "notes",
+    ):
+        setattr(resource, field, getattr(candidate, field))
+    _vc_save(resource, actor=actor, before=before, now=now)
+    return resource

@@ -13,7 +13,7 @@ from core.roles import Role
 from core.timeutil import local_tz
 from meetings.models import Attendance, Meeting, Status
 from meetings.services import occupied_interval
-from rooms.models import Equipment, Room
+from rooms.models import Equipment, Room, VcKind, VcResource
 
 _seq = itertools.count(1)
 
@@ -71,6 +71,8 @@ def make_meeting(
         end=end,
         setup_minutes=kw.get("setup_minutes"),
         teardown_minutes=kw.get("teardown_minutes"),
+        branch_of=kw.get("branch_of", ""),
+        link_test_minutes=kw.get("link_test_minutes"),
     )
     meeting = Meeting.objects.create(
         title=kw.pop("title", f"会议{next(_seq)}"),
@@ -91,3 +93,24 @@ def make_meeting(
 
 def make_token(user: User) -> str:
     return ApiToken.issue(user, "tests")[1]
+
+
+def make_pool(*numbers: str) -> list[VcResource]:
+    """MCU virtual rooms with the given numbers (default 8001–8003), in that order."""
+    return [
+        VcResource.objects.create(
+            kind=VcKind.VIRTUAL_ROOM,
+            name=f"MCU {number}",
+            number=number,
+            password=f"pw{number}",
+            order=i,
+        )
+        for i, number in enumerate(numbers or ("8001", "8002", "8003"))
+    ]
+
+
+def make_terminal(room: Room, **kw: Any) -> VcResource:
+    """A VC terminal in `room`: what makes it usable as a 分会场."""
+    return VcResource.objects.create(
+        kind=VcKind.TERMINAL, name=kw.pop("name", f"{room.name}终端"), room=room, **kw
+    )

@@ -13,8 +13,9 @@ from core.models import Person, Unit
 from core.timeutil import local_day_bounds
 from core.workdays import is_workday
 from meetings.management.commands.seed_demo import DEMO_PASSWORD, seed
-from meetings.models import Confidentiality, Kind, Meeting, Status
-from rooms.models import Room
+from meetings.models import BranchLevel, Confidentiality, Kind, Meeting, Priority, Status
+from meetings.vc import vc_details
+from rooms.models import Room, VcKind, VcResource
 from tests.factories import at, make_room
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,10 @@ def test_the_week_has_an_executive_meeting_a_teleconference_and_a_courtesy_call(
     vc = by_kind[Kind.TELECONFERENCE]
     assert vc.room is not None and vc.room.name == "视频会议室"
     assert vc.room.equipment.filter(code="vc_terminal").exists()
-    assert vc.start - vc.occupied_start == dt.timedelta(minutes=60)  # 联调 before the start
+    # A provincial 分会场: 60 minutes 联调 and the room's 30 minutes 布场 before the start.
+    assert vc.branch_of == BranchLevel.PROVINCIAL and vc.priority == Priority.SUPERIOR
+    assert vc.start - vc.occupied_start == dt.timedelta(minutes=90)
+    assert vc.room.vc_resources.filter(kind=VcKind.TERMINAL, active=True).exists()
 
     call = by_kind[Kind.COURTESY_CALL]
     assert call.room is not None and call.room.name == "接待室"
@@ -122,3 +126,15 @@ def test_holiday_weeks_get_meetings_on_working_days_only(now):
     assert Meeting.objects.exists()
     for m in Meeting.objects.all():
         assert is_workday(m.start.astimezone(now.tzinfo).date()), m
+
+
+def test_the_demo_has_an_mcu_pool_and_a_meeting_with_a_pool_number():
+    result = seed(now=MONDAY)
+    assert result is not None and not result.refused, result and result.refused
+    pool = VcResource.objects.filter(kind=VcKind.VIRTUAL_ROOM).order_by("number")
+    assert [r.number for r in pool] == ["8001", "8002", "8003", "8004", "8005"]
+    with_link = [m for m in week_of(MONDAY) if vc_details(m) is not None]
+    assert len(with_link) == 1
+    details = vc_details(with_link[0])
+    assert details is not None and details.provider == "pool" and details.number == "8001"
+    assert details.password

@@ -37,6 +37,11 @@ def room_form(room: Room, **changes: Any) -> dict[str, Any]:
         "teardown_minutes": room.teardown_minutes,
         "order": room.order,
         "active": "on",
+        # The VC terminals inline (rooms.admin.TerminalInline): none.
+        "vc_resources-TOTAL_FORMS": "0",
+        "vc_resources-INITIAL_FORMS": "0",
+        "vc_resources-MIN_NUM_FORMS": "0",
+        "vc_resources-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return data

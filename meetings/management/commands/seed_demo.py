@@ -1,14 +1,16 @@
 """`manage.py seed_demo`: a believable county government to try the system with.
 
-Units in their customary order, county leaders with ranks, department heads, six rooms,
-the five demo accounts, and a week of meetings in the current and the next week, so the
-room board and the leaders' schedules are full at once. Meetings go through
+Units in their customary order, county leaders with ranks, department heads, six rooms
+(视频会议室 with a VC terminal), an MCU pool of five numbers (8001–8005), the five demo
+accounts, and a week of meetings in the current and the next week, so the room board and
+the leaders' schedules are full at once. Each week's teleconference is a provincial or
+municipal 分会场, and the county's own video 调度会 has a pool number. Meetings go through
 `meetings.services` with the real clock, like any booking: the rules, audit log and
 notifications all run. Days off (weekends, official holidays) get no meetings, and
 the 调休 Saturdays do — the schedule is laid on the working days of each week.
 
-Skips everything when the database already holds units, rooms or meetings: demo data
-must never mix into a real installation.
+Skips everything when the database already holds units, rooms, VC resources or meetings:
+demo data must never mix into a real installation, and running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from core.models import Person, Unit
 from core.roles import Role as UserRole
 from core.timeutil import at_local, localtime
 from core.workdays import is_workday
-from meetings.models import Confidentiality, Kind, Meeting, Role, Status
+from meetings.models import BranchLevel, Confidentiality, Kind, Meeting, Role, Status
 from meetings.services import AttendeeSpec, meeting_approve, meeting_create
-from rooms.models import Equipment, Layout, Room
+from meetings.vc_providers import VcRequest
+from rooms.models import Equipment, Layout, Room, VcKind, VcResource
 
 # Printed by `make run` and in the README: these accounts are for trying the system.
 DEMO_PASSWORD = "huiwu-demo"  # noqa: S105
@@ -191,6 +194,18 @@ ROOMS: list[RoomSpec] = [
 ]
 
 
+# The office MCU's virtual meeting rooms: number, password, 最大方数 (parties).
+VC_POOL: list[tuple[str, str, int]] = [
+    ("8001", "260101", 32),
+    ("8002", "260102", 32),
+    ("8003", "260103", 16),
+    ("8004", "260104", 16),
+    ("8005", "260105", 8),
+]
+# Rooms with a VC terminal, which makes them usable as a 分会场: room, terminal name, number.
+VC_TERMINALS: list[tuple[str, str, str]] = [("视频会议室", "视频会议室终端", "7101")]
+
+
 @dataclass(frozen=True)
 class MeetingPlan:
     """One meeting of the demo week; `day` indexes the week's working days (0 = first)."""
@@ -211,6 +226,8 @@ class MeetingPlan:
     setup: int | None = None
     expected: int | None = None
     description: str = ""
+    branch_of: str = ""  # 分会场 of a superior teleconference
+    vc: VcRequest | None = None
 
 
 LEADERS = ("张建国", "李卫东", "王海燕", "刘志刚", "陈立新", "杨晓红", "赵永平", "孙国强", "周文斌")
@@ -268,7 +285,8 @@ def week_plan(week: int, monday: dt.date) -> list[MeetingPlan]:
             chair="李卫东",
             attend=("刘志刚", "袁国华", "韩宝山", "谢志勇", "许文涛", "胡永强"),
             staff=("何婷",),
-            setup=60,
+            # 分会场: the room is held from 13:30 (布场) and 14:00 (联调, 60 minutes).
+            branch_of=[BranchLevel.PROVINCIAL, BranchLevel.MUNICIPAL][week],
             description="我县设分会场。14:00 联调，参会人员 14:45 前入场。",
         ),
         MeetingPlan(
@@ -333,6 +351,9 @@ def week_plan(week: int, monday: dt.date) -> list[MeetingPlan]:
             "视频会议室",
             chair="赵永平",
             attend=("袁国华", "沈家豪", "曾凡军", "彭丽娜"),
+            # The townships join on the office's own MCU: a number from the pool.
+            vc=VcRequest(provider="pool"),
+            description="各乡镇通过县视频会议系统参会，入会号见本页“视频会议”。",
         ),
         MeetingPlan(
             4,
@@ -356,7 +377,12 @@ class SeedResult:
 
 
 def has_data() -> bool:
-    return Unit.objects.exists() or Room.objects.exists() or Meeting.objects.exists()
+    return (
+        Unit.objects.exists()
+        or Room.objects.exists()
+        or Meeting.objects.exists()
+        or VcResource.objects.exists()
+    )
 
 
 def working_days(monday: dt.date) -> list[dt.date]:
@@ -405,6 +431,19 @@ def _rooms() -> dict[str, Room]:
         )
         room.equipment.set([equipment[code] for code in spec.equipment])
         rooms[spec.name] = room
+    for i, (number, password, parties) in enumerate(VC_POOL, start=1):
+        VcResource.objects.create(
+            kind=VcKind.VIRTUAL_ROOM,
+            name=f"MCU 虚拟会议室 {i}",
+            number=number,
+            password=password,
+            capacity=parties,
+            order=i * 10,
+        )
+    for room_name, name, number in VC_TERMINALS:
+        VcResource.objects.create(
+            kind=VcKind.TERMINAL, name=name, number=number, room=rooms[room_name]
+        )
     return rooms
 
 
@@ -465,6 +504,8 @@ def _book(
         description=plan.description,
         expected_attendance=plan.expected,
         attendees=_attendees(plan, people),
+        branch_of=plan.branch_of,
+        vc=plan.vc,
     )
     if meeting.status == Status.PENDING and plan.approve:
         meeting_approve(meeting=meeting, actor=users["approver"], now=now, note="同意")

@@ -1,0 +1,69 @@
+"""`manage.py fonts [--text TEXT]`: which font files the PDFs use per role, and why others not.
+
+Lists each role's chain (the settings' files first, then what was found in the system
+font folders), the files skipped with the reason (CFF outlines, embedding forbidden,
+file missing), and with `--text` whether every character can be printed and in which
+font. Exits non-zero when no usable CJK font exists (saying exactly what to install) or
+when a character of `--text` has no font. Only reads; safe to run any number of times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from core.exceptions import DomainError
+from core.pdf.fonts import INSTALL_HINT, FontRole, FontSet, system_fonts
+
+
+class Command(BaseCommand):
+    help = "列出 PDF 使用的字体（黑体/楷体/宋体/仿宋）、跳过的字体及原因；--text 检查字符覆盖"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--text", default="", help="检查这些字符能否打印，如 --text 王𬌗")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        fonts = system_fonts()
+        self._list(fonts)
+        if not fonts.usable:
+            raise CommandError(f"没有可用的中文 TrueType 字体。请安装：{INSTALL_HINT}")
+        text: str = options["text"]
+        if text:
+            self._check(fonts, text)
+
+    def _list(self, fonts: FontSet) -> None:
+        out = self.stdout
+        for role in FontRole:
+            chain = fonts.chains[role]
+            out.write(f"{role.label}（{role.value}，{role.setting}）：")
+            if not chain.fonts:
+                out.write("  （无）")
+            for number, font in enumerate(chain.fonts, start=1):
+                kind = "首选" if number == 1 else "后备"
+                out.write(
+                    f"  {number}. {font.source}  {font.family}  "
+                    f"[{kind}；来源 {font.source.origin}；{font.glyph_count} 个字符]"
+                )
+        if fonts.skipped:
+            out.write("跳过的字体：")
+            for skipped in fonts.skipped:
+                out.write(f"  {skipped.source}（{skipped.source.origin}）：{skipped.reason}")
+        for note in fonts.notes:
+            out.write(f"注意：{note}")
+
+    def _check(self, fonts: FontSet, text: str) -> None:
+        failures = []
+        self.stdout.write(f"字符检查：{text}")
+        for role in FontRole:
+            chain = fonts.chains[role]
+            try:
+                runs = chain.runs(text)
+            except DomainError as exc:
+                failures.append(f"{role.label}：{exc.message}")
+                self.stdout.write(f"  {role.label}：缺字 {''.join(chain.missing(text))}")
+                continue
+            used = "，".join(f"{run.text} → {run.font.family}" for run in runs)
+            self.stdout.write(f"  {role.label}：全部可打印（{used}）")
+        if failures:
+            raise CommandError("\n".join(failures))
