@@ -97,9 +97,9 @@ def meeting_out(meeting: Meeting, user: Any) -> dict[str, Any]:
         [
             {
                 "person_id": a.person_id,
-                "name": a.person.name,
-                "title": a.person.title,
-                "unit": a.person.unit.name,
+                "name": a.display_name,
+                "title": a.display_title,
+                "unit": a.display_unit,
                 "role": a.role,
                 "role_label": Role(a.role).label,
             }

@@ -130,6 +130,24 @@ class Meeting(models.Model):
     sequence = models.PositiveIntegerField(
         "修订号", default=0, help_text="时间或地点每变一次加一（iCalendar SEQUENCE）"
     )
+    series = models.ForeignKey(
+        "MeetingSeries",
+        verbose_name="系列",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+    )
+    recurrence_id = models.DateTimeField(
+        "系列原定开始",
+        null=True,
+        blank=True,
+        help_text="该次会议在系列规则中的原定开始时间（RECURRENCE-ID）",
+    )
+    is_exception = models.BooleanField(
+        "单独修改过", default=False, help_text="单次移动或修改过的会议；修改整个系列时保留"
+    )
+    rsvp_deadline = models.DateTimeField("回执截止", null=True, blank=True)
     branch_of = models.CharField(
         "分会场（上级会议级别）",
         max_length=20,
@@ -160,6 +178,11 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=Q(occupied_start__lte=F("start")) & Q(occupied_end__gte=F("end")),
                 name="meeting_occupied_covers_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "recurrence_id"],
+                condition=Q(series__isnull=False),
+                name="meeting_occurrence_once",
             ),
         ]
         # PostgreSQL only: an exclusion constraint (migration 0002) forbids two blocking
@@ -193,25 +216,76 @@ class Role(models.TextChoices):
     GUEST = "guest", "嘉宾"
 
 
+class Rsvp(models.TextChoices):
+    PENDING = "pending", "未回复"
+    ATTENDING = "attending", "参加"
+    SUBSTITUTE = "substitute", "代参会"
+    LEAVE = "leave", "请假"
+
+
 class Attendance(models.Model):
-    """A person's place in a meeting's roster, with their role."""
+    """A place in a meeting's roster: a directory person or an ad-hoc guest, with a role.
+
+    The RSVP link and the check-in QR code carry a signature of the pk (django.core
+    .signing), so no secret column is needed and a forged link fails verification.
+    """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
     person = models.ForeignKey(
-        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="attendances"
+        Person,
+        verbose_name="人员",
+        on_delete=models.PROTECT,
+        related_name="attendances",
+        null=True,
+        blank=True,
     )
+    guest_name = models.CharField("姓名（临时人员）", max_length=50, blank=True)
+    guest_title = models.CharField("职务（临时人员）", max_length=100, blank=True)
+    guest_unit = models.CharField("单位（临时人员）", max_length=100, blank=True)
     role = models.CharField("身份", max_length=20, choices=Role.choices, default=Role.ATTEND)
     order = models.PositiveIntegerField("顺序", default=0)
+    rank_override = models.PositiveIntegerField(
+        "本次排序号", null=True, blank=True, help_text="仅本次会议的礼宾排序，留空用名录排序号"
+    )
+    rsvp = models.CharField("回执", max_length=20, choices=Rsvp.choices, default=Rsvp.PENDING)
+    rsvp_at = models.DateTimeField("回执时间", null=True, blank=True)
+    rsvp_note = models.CharField("请假事由/备注", max_length=300, blank=True)
+    substitute_name = models.CharField("代参会人", max_length=50, blank=True)
+    substitute_title = models.CharField("代参会人职务", max_length=100, blank=True)
+    checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["order", "person__rank", "pk"]
         verbose_name = verbose_name_plural = "参会人员"
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once")
+            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(guest_name=""), name="attendance_has_name"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} · {self.get_role_display()}"
+        return f"{self.display_name} · {self.get_role_display()}"
+
+    @property
+    def display_name(self) -> str:
+        """Who sits there: the substitute when someone 代参会, else the person or guest."""
+        if self.rsvp == Rsvp.SUBSTITUTE and self.substitute_name:
+            return self.substitute_name
+        return self.person.name if self.person else self.guest_name
+
+    @property
+    def display_title(self) -> str:
+        if self.rsvp == Rsvp.SUBSTITUTE and self.substitute_name:
+            return self.substitute_title
+        return self.person.title if self.person else self.guest_title
+
+    @property
+    def display_unit(self) -> str:
+        return self.person.unit.name if self.person else self.guest_unit
 
 
 class Notification(models.Model):
@@ -340,3 +414,116 @@ class FeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.person or self.room} · {self.name}"
+
+
+class MeetingSeries(models.Model):
+    """A recurring meeting (RRULE); its occurrences are materialised `Meeting` rows.
+
+    Each occurrence takes part in the conflict rules and the database guard like any
+    meeting. An occurrence edited on its own is marked `is_exception` and keeps its
+    `recurrence_id`, so later edits of the series never silently undo it.
+    """
+
+    rrule = models.CharField("重复规则（RRULE）", max_length=500)
+    dtstart = models.DateTimeField("首次开始")
+    duration_minutes = models.PositiveIntegerField("时长（分钟）")
+    until = models.DateTimeField("截止", null=True, blank=True)
+    count = models.PositiveIntegerField("次数", null=True, blank=True)
+    skip_holidays = models.BooleanField("跳过法定节假日", default=True)
+    include_adjusted_workdays = models.BooleanField("调休上班日照常", default=False)
+    template = models.JSONField("会议模板", default=dict, blank=True)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_series"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会议系列"
+
+    def __str__(self) -> str:
+        return f"{self.template.get('title', '会议系列')} · {self.rrule}"
+
+
+class AgendaItem(models.Model):
+    """One numbered item (一、二、…) of a meeting's agenda."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    order = models.PositiveIntegerField("顺序", default=0)
+    starts_at = models.DateTimeField("时间", null=True, blank=True)
+    topic = models.CharField("议题", max_length=300)
+    presenter = models.CharField("汇报人", max_length=200, blank=True)
+    units = models.ManyToManyField(
+        "core.Unit", verbose_name="列席单位", blank=True, related_name="+"
+    )
+    wait_from = models.DateTimeField(
+        "候会时间", null=True, blank=True, help_text="常务会议列席单位的候会时间"
+    )
+    notes = models.TextField("备注", blank=True)
+
+    class Meta:
+        ordering = ["meeting", "order", "pk"]
+        verbose_name = verbose_name_plural = "议程"
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class MeetingNotice(models.Model):
+    """The 会议通知's own text: addressees, requirements, contact, issuer (GB/T 9704)."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="notice")
+    doc_number = models.CharField("文号", max_length=100, blank=True)
+    addressees = models.TextField("主送", blank=True)
+    requirements = models.TextField("会议要求", blank=True)
+    contact = models.CharField("联系人及电话", max_length=200, blank=True)
+    issuer = models.CharField("发文机关", max_length=100, blank=True)
+    issued_on = models.DateField("成文日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会议通知"
+
+    def __str__(self) -> str:
+        return f"关于召开{self.meeting.title}的通知"
+
+
+class SeatingPlan(models.Model):
+    """A meeting's seating: the layout it uses (copied and adjustable) and the options."""
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="seating")
+    layout = models.ForeignKey(
+        "rooms.RoomLayout", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField("布局", max_length=20)
+    params = models.JSONField("布局参数", default=dict, blank=True)
+    options = models.JSONField(
+        "排座选项", default=dict, blank=True, help_text="以左/右为上、单位排序等"
+    )
+    printed_snapshot = models.JSONField("上次打印时的座次", null=True, blank=True)
+    printed_at = models.DateTimeField("上次打印", null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "座次安排"
+
+    def __str__(self) -> str:
+        return f"{self.meeting.title} 座次"
+
+
+class SeatAssignment(models.Model):
+    """One attendee in one seat of a plan; a locked seat stays put when re-arranging."""
+
+    plan = models.ForeignKey(SeatingPlan, on_delete=models.CASCADE, related_name="assignments")
+    seat_id = models.CharField("座位", max_length=50)
+    attendance = models.ForeignKey(Attendance, on_delete=models.CASCADE, related_name="seats")
+    locked = models.BooleanField("锁定", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "座位分配"
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "seat_id"], name="seat_taken_once"),
+            models.UniqueConstraint(fields=["plan", "attendance"], name="attendee_seated_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat_id}: {self.attendance}"

@@ -194,7 +194,8 @@ def soft_conflicts(
             busy = busy.exclude(meeting_id=exclude_id)
         by_person: dict[int, tuple[Person, list[Meeting]]] = {}
         for a in busy:
-            by_person.setdefault(a.person_id, (a.person, []))[1].append(a.meeting)
+            if a.person is not None:  # guests are not in the directory: no clash check
+                by_person.setdefault(a.person.pk, (a.person, []))[1].append(a.meeting)
         for person, meetings in by_person.values():
             warnings.append(Warning_(PERSON_BUSY, f"{person.name}在该时段已有其他安排", meetings))
     needed = max(expected_attendance or 0, len(ids))

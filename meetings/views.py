@@ -453,7 +453,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _form_page(request, form, meeting=meeting, panel_data=request.POST, status=422)
     interval = form.interval()
     assert interval is not None
-    roster = {a.person_id: a.role for a in meeting.attendances.all()}
+    roster = {a.person_id: a.role for a in meeting.attendances.all() if a.person_id is not None}
     specs = form.attendee_specs(keep_roles=roster)
     wanted = {**form.service_fields(), "start": interval[0], "end": interval[1]}
     # Only what changed: the service re-runs the rules on a change of time, room or roster.
@@ -717,7 +717,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
             end=m.end,
             setup_minutes=m.setup_minutes,
             teardown_minutes=m.teardown_minutes,
-            person_ids=[a.person_id for a in m.attendances.all()],
+            person_ids=[a.person_id for a in m.attendances.all() if a.person_id is not None],
             expected_attendance=m.expected_attendance,
             exclude_id=m.pk,
             now=now,

@@ -127,3 +127,34 @@ class VcResource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）" if self.number else self.name
+
+
+class RoomLayout(models.Model):
+    """A room's seat layout: a generator kind from rooms/layouts.py and its parameters.
+
+    Seats are not stored one by one: the generator expands (kind, params) into seats with
+    ids and coordinates, so a layout is a few numbers an admin can edit, and a meeting can
+    copy and adjust them (meetings.SeatingPlan.params).
+    """
+
+    room = models.ForeignKey(
+        Room, verbose_name="会议室", on_delete=models.CASCADE, related_name="layouts"
+    )
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("布局", max_length=20, choices=Layout.choices)
+    params = models.JSONField("参数", default=dict, blank=True)
+    is_default = models.BooleanField("默认", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["room", "-is_default", "name"]
+        verbose_name = verbose_name_plural = "座位布局"
+        constraints = [
+            models.UniqueConstraint(fields=["room", "name"], name="roomlayout_name_unique"),
+            models.UniqueConstraint(
+                fields=["room"], condition=Q(is_default=True), name="roomlayout_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room.name} · {self.name}"
