@@ -19,7 +19,7 @@ from pydantic import field_validator
 from core import roles, services
 from core.exceptions import NotFound
 from core.models import Person, Unit
-from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, reject_null
+from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, QuerySchema, reject_null
 
 router = Router(tags=["directory"])
 
@@ -94,7 +94,7 @@ class PersonPatch(InputSchema):
         return None if value is None else _check_email(value)
 
 
-class PeopleFilter(Schema):
+class PeopleFilter(QuerySchema):
     unit_id: ParamId | None = None
     leaders: bool = Field(False, description="true：只列县领导")
     q: str = Field("", max_length=50, description="姓名、职务或单位中包含的文字")

@@ -44,8 +44,12 @@ def _unit_for(unit_id: int) -> Unit:
     return unit
 
 
+# Zero-width characters survive str.strip() and make a name that prints as nothing.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    return value.strip().strip(_INVISIBLE).strip() if isinstance(value, str) else value
 
 
 def unit_create(
@@ -58,7 +62,7 @@ def unit_create(
 ) -> Unit:
     """A new unit; its name must be new (units are told apart by name on every print)."""
     directory_require_admin(actor)
-    name = name.strip()
+    name = _strip(name)
     if not name:
         raise InvalidInput("单位名称不能为空", field="name")
     if Unit.objects.filter(name=name).exists():
@@ -95,7 +99,7 @@ def person_create(
 ) -> Person:
     """A new person in the directory. Names may repeat (two 张伟 in different units)."""
     directory_require_admin(actor)
-    name = name.strip()
+    name = _strip(name)
     if not name:
         raise InvalidInput("姓名不能为空", field="name")
     unit = _unit_for(unit_id)

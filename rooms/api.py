@@ -64,8 +64,14 @@ class RoomOut(Schema):
     layout_label: str
     equipment: list[str] = Field(..., description="设备代码，如 vc_terminal、projector")
     equipment_names: list[str]
-    bookable_from: dt.time = Field(..., description="每天可预订起（北京时间）")
-    bookable_until: dt.time = Field(..., description="每天可预订止（北京时间）")
+    # "partial-time" (RFC 3339 without offset): these are wall-clock hours in Beijing, and
+    # JSON Schema's "time" format would demand an offset the API never sends.
+    bookable_from: dt.time = Field(
+        ..., description="每天可预订起（北京时间）", json_schema_extra={"format": "partial-time"}
+    )
+    bookable_until: dt.time = Field(
+        ..., description="每天可预订止（北京时间）", json_schema_extra={"format": "partial-time"}
+    )
     needs_approval: bool
     setup_minutes: int = Field(..., description="布场：会前占用的分钟数")
     teardown_minutes: int = Field(..., description="撤场：会后占用的分钟数")
@@ -81,8 +87,14 @@ class RoomIn(InputSchema):
     capacity: int = Field(..., gt=0, le=MAX_CAPACITY, strict=True)
     layout: LayoutCode = "long_table"
     equipment: list[str] = Field(default_factory=list, max_length=50, description="设备代码")
-    bookable_from: WallClock = Field(dt.time(7, 0), description="HH:MM，北京时间")
-    bookable_until: WallClock = Field(dt.time(22, 0), description="HH:MM，北京时间，须晚于可预订起")
+    bookable_from: WallClock = Field(
+        dt.time(7, 0), description="HH:MM，北京时间", json_schema_extra={"format": "partial-time"}
+    )
+    bookable_until: WallClock = Field(
+        dt.time(22, 0),
+        description="HH:MM，北京时间，须晚于可预订起",
+        json_schema_extra={"format": "partial-time"},
+    )
     needs_approval: bool = Field(False, strict=True)
     setup_minutes: int = Field(15, ge=0, le=MAX_BUFFER_MINUTES, strict=True)
     teardown_minutes: int = Field(15, ge=0, le=MAX_BUFFER_MINUTES, strict=True)

@@ -125,3 +125,13 @@ def test_a_refused_change_touches_nothing(admin, changes, field):
     stored = Person.objects.get(pk=clerk.pk)
     assert (stored.name, stored.title, stored.unit) == ("赵科长", "科长", unit)
     assert not AuditEntry.objects.exists()
+
+
+def test_a_name_of_only_invisible_characters_is_blank(admin):
+    from core.exceptions import InvalidInput
+    from core.models import Unit
+    from core.services import unit_create
+
+    with pytest.raises(InvalidInput):
+        unit_create(actor=admin, name="\u200b \ufeff")
+    assert not Unit.objects.filter(name__contains="\u200b").exists()
