@@ -28,3 +28,30 @@ def hit(key: str) -> None:
 
 def reset(key: str) -> None:
     cache.delete(f"rl:{key}")
+
+
+# Per address the limit is wider: an office NAT puts many honest users behind one
+# address, while one account is guessed at from one address at a time.
+ADDRESS_FACTOR = 5
+
+
+def _login_keys(request: HttpRequest, username: str) -> tuple[str, str]:
+    ip = client_ip(request)
+    return f"login:{ip}:{username.strip().lower()[:150]}", f"login:{ip}"
+
+
+def login_limited(request: HttpRequest, username: str) -> bool:
+    """Too many failed logins for this account from this address, or from the address."""
+    account, address = _login_keys(request, username)
+    return is_limited(account) or is_limited(address, settings.LOGIN_RATE_LIMIT * ADDRESS_FACTOR)
+
+
+def login_failed(request: HttpRequest, username: str) -> None:
+    for key in _login_keys(request, username):
+        hit(key)
+
+
+def login_succeeded(request: HttpRequest, username: str) -> None:
+    # Only this account's counter: signing in to one's own account must not wipe the
+    # failures piled up against a colleague's.
+    reset(_login_keys(request, username)[0])

@@ -28,10 +28,18 @@ def _secret_key() -> str:
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
+        import os
         import secrets
 
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # O_EXCL: of several processes starting at once, exactly one writes the key and
+        # all read the same one; 0o600 from the first byte, never briefly world-readable.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
     key = path.read_text().strip()
     if len(key) < 32:
         raise ImproperlyConfigured(f"{path} holds a secret key that is too short")
@@ -161,10 +169,28 @@ MEDIA_URL = "/media/"
 HOLD_WORKING_DAYS = env_int("HOLD_WORKING_DAYS", 2, minimum=1)
 MAX_MEETING_HOURS = env_int("MAX_MEETING_HOURS", 72, minimum=1)
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 730, minimum=1)
+# A recurring meeting (系列会议) is materialised up to this many days after its first
+# occurrence, and never more than SERIES_MAX_OCCURRENCES meetings: a rule without an end
+# stops there instead of filling the database.
+SERIES_HORIZON_DAYS = env_int("SERIES_HORIZON_DAYS", 366, minimum=1)
+SERIES_MAX_OCCURRENCES = env_int("SERIES_MAX_OCCURRENCES", 200, minimum=1)
 # Dates (YYYY-MM-DD, comma-separated) that override the holiday calendar, for years
 # the bundled chinese-calendar data does not cover yet or for local arrangements.
-EXTRA_HOLIDAYS = env_list("EXTRA_HOLIDAYS")
-EXTRA_WORKDAYS = env_list("EXTRA_WORKDAYS")
+
+
+def _dates(name: str) -> list[str]:
+    """A list of YYYY-MM-DD dates; a typo must stop start-up, not every booking later."""
+    values = env_list(name)
+    for value in values:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    return values
+
+
+EXTRA_HOLIDAYS = _dates("EXTRA_HOLIDAYS")
+EXTRA_WORKDAYS = _dates("EXTRA_WORKDAYS")
 WORKDAY_START = dt.time(8, 30)
 WORKDAY_END = dt.time(18, 0)
 

@@ -39,8 +39,22 @@ def is_workday(day: dt.date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        log.warning("no official holiday data for %s; counting Monday–Friday", day.year)
-        return day.weekday() < 5
+        _warn_no_data(day.year)
+        # The fixed-date holidays are certain every year; the lunar ones (春节, 清明,
+        # 端午, 中秋) and the 调休 swaps are not: set them in EXTRA_HOLIDAYS/WORKDAYS.
+        return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS
+
+
+_FIXED_HOLIDAYS = {(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)}
+
+
+@lru_cache(maxsize=16)
+def _warn_no_data(year: int) -> None:
+    log.warning(
+        "no official holiday data for %s: counting Monday–Friday without 元旦, 劳动节 and "
+        "国庆 (1–3 Oct); set EXTRA_HOLIDAYS / EXTRA_WORKDAYS for the rest",
+        year,
+    )
 
 
 def add_working_days(start: dt.datetime, days: int) -> dt.datetime:

@@ -120,8 +120,9 @@ def meeting_out(meeting: Meeting, user: Any) -> dict[str, Any]:
         "occupied_start": localtime(meeting.occupied_start),
         "occupied_end": localtime(meeting.occupied_end),
         "room": {"id": room.pk, "name": room.name, "location": room.location} if room else None,
-        "place": meeting.place,
-        "location": meeting.location,
+        # An off-site place can say as much as a title ("县纪委谈话室"); a room is public.
+        "place": meeting.place if visible else "",
+        "location": meeting.location if visible or room else MASKED_TITLE,
         "status": meeting.status,
         "status_label": Status(meeting.status).label,
         "organizer": user_ref(meeting.organizer) if visible else None,

@@ -53,7 +53,9 @@ def meeting_list(
     if room_id is not None:
         qs = qs.filter(room_id=room_id)
     if person_id is not None:
-        qs = qs.filter(attendances__person_id=person_id)
+        # Only meetings whose details the user may see: otherwise the filter itself would
+        # reveal who is on the roster of a masked confidential meeting.
+        qs = qs.filter(attendances__person_id=person_id, details_visible=True)
     if statuses:
         qs = qs.filter(status__in=list(statuses))
     if mine:

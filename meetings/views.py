@@ -90,9 +90,11 @@ def _require_booker(user: Any) -> None:
 
 def _local_date(value: str | None, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else default
+        day = dt.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    # 0001-01-01 or 9999-12-31 would overflow when the week or the day's bounds are built.
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else default
 
 
 def _day_label(day: dt.date) -> str:

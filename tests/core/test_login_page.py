@@ -69,3 +69,40 @@ def test_signing_out_is_a_post_from_the_nav():
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert client.get("/board/").status_code == 302
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_a_colleagues_failures(settings):
+    from django.core.cache import cache
+
+    from tests.factories import make_user
+
+    cache.clear()
+    settings.LOGIN_RATE_LIMIT = 5
+    make_user("victim")
+    make_user("mallory")
+    codes = []
+    for _ in range(3):
+        c = Client()
+        for _ in range(4):
+            codes.append(c.post("/login/", {"username": "victim", "password": "guess"}).status_code)
+        Client().post("/login/", {"username": "mallory", "password": "pw-for-tests-1"})
+    assert 429 in codes
+
+
+def test_the_admin_login_is_rate_limited_too(settings):
+    from django.core.cache import cache
+
+    from core.roles import Role
+    from tests.factories import make_user
+
+    cache.clear()
+    settings.LOGIN_RATE_LIMIT = 3
+    make_user("boss", Role.ADMIN, is_staff=True)
+    c = Client()
+    codes = [
+        c.post("/admin/login/", {"username": "boss", "password": "wrong", "next": "/admin/"}).status_code
+        for _ in range(5)
+    ]
+    assert codes[-1] == 429
+    ok = c.post("/admin/login/", {"username": "boss", "password": "pw-for-tests-1", "next": "/admin/"})
+    assert ok.status_code == 429, "still locked out within the window, even with the right password"

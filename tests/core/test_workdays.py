@@ -90,3 +90,27 @@ def test_extra_holidays_and_workdays_override_the_calendar(settings):
     assert is_workday(D(2026, 10, 3))
     # Thursday 31 Dec 2026 + 1: Friday 1 Jan is off, Saturday 2 Jan is worked.
     assert add_working_days(at(31, 9), 1) == at(2, 9, month=1, year=2027)
+
+
+def test_fixed_date_holidays_hold_in_years_without_data():
+    import datetime as dt
+
+    from core.workdays import is_workday
+
+    assert not is_workday(dt.date(2027, 1, 1))  # a Friday, 元旦
+    assert not is_workday(dt.date(2027, 10, 1))
+    assert is_workday(dt.date(2027, 1, 4))
+
+
+def test_a_malformed_extra_holiday_stops_start_up(monkeypatch):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    import core.settings
+
+    monkeypatch.setenv("EXTRA_HOLIDAYS", "2026-13-01")
+    with pytest.raises(ImproperlyConfigured):
+        importlib.reload(core.settings)
+    monkeypatch.delenv("EXTRA_HOLIDAYS")
+    importlib.reload(core.settings)

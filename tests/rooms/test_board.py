@@ -227,3 +227,11 @@ def test_the_board_costs_a_constant_number_of_queries(
             response = client.get(f"/board/?date={page_day()}{view}")
         assert response.status_code == 200
         assert response.content.decode().count("/meetings/") >= n_rooms * per_room
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("view", ["", "week"])
+def test_extreme_dates_fall_back_to_today(outsider, date, view):
+    from tests.conftest import client_for
+
+    assert client_for(outsider).get(f"/board/?date={date}&view={view}").status_code == 200
