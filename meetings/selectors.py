@@ -55,7 +55,7 @@ def meeting_list(
     if person_id is not None:
         # Only meetings whose details the user may see: otherwise the filter itself would
         # reveal who is on the roster of a masked confidential meeting.
-        qs = qs.filter(attendances__person_id=person_id, details_visible=True)
+        qs = qs.filter(Q(details_visible=True), attendances__person_id=person_id)
     if statuses:
         qs = qs.filter(status__in=list(statuses))
     if mine:

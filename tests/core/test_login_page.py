@@ -100,9 +100,13 @@ def test_the_admin_login_is_rate_limited_too(settings):
     make_user("boss", Role.ADMIN, is_staff=True)
     c = Client()
     codes = [
-        c.post("/admin/login/", {"username": "boss", "password": "wrong", "next": "/admin/"}).status_code
+        c.post(
+            "/admin/login/", {"username": "boss", "password": "wrong", "next": "/admin/"}
+        ).status_code
         for _ in range(5)
     ]
     assert codes[-1] == 429
-    ok = c.post("/admin/login/", {"username": "boss", "password": "pw-for-tests-1", "next": "/admin/"})
+    ok = c.post(
+        "/admin/login/", {"username": "boss", "password": "pw-for-tests-1", "next": "/admin/"}
+    )
     assert ok.status_code == 429, "still locked out within the window, even with the right password"

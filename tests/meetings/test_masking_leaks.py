@@ -11,7 +11,9 @@ from tests.factories import at, make_meeting
 pytestmark = pytest.mark.django_db
 
 
-def test_filtering_by_person_does_not_reveal_a_confidential_roster(organiser, outsider, leader, room):
+def test_filtering_by_person_does_not_reveal_a_confidential_roster(
+    organiser, outsider, leader, room
+):
     make_meeting(
         room=room,
         start=at(4, 9),
