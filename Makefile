@@ -51,6 +51,8 @@ seed: migrate
 
 run: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0
+	@# The PDFs (座次图, 桌签 …) need a CJK TrueType font: warn with the apt-get line if none.
+	-@$(MANAGE) fonts --check
 	$(MANAGE) seed_demo
 	DEBUG=$(DEBUG) $(MANAGE) serve --addr $(ADDR)
 

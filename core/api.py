@@ -271,6 +271,19 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     )
 
 
+@api.get(
+    "/ping",
+    auth=None,
+    response={200: dict[str, str]},
+    tags=["health"],
+    summary="健康检查：服务在运行（不查数据库，不需登录）",
+)
+def ping(request: HttpRequest) -> dict[str, str]:
+    """A load balancer's health check, and the trivial endpoint `make bench` measures the
+    API against (bench/api_load.py): no authentication, no database."""
+    return {"status": "ok"}
+
+
 def register_routers() -> None:
     # Imported here, not at module top: core/ must not import the apps built on it,
     # except at this single wiring point.
@@ -283,6 +296,11 @@ def register_routers() -> None:
     api.add_router("/", meetings_router)
     api.add_router("/", "meetings.api_vc.router")
     api.add_router("/", "meetings.api_feeds.router")
+    api.add_router("/", "meetings.api_series.router")
+    api.add_router("/", "meetings.api_attendees.router")
+    api.add_router("/", "meetings.api_agenda.router")
+    api.add_router("/", "meetings.api_documents.router")
+    api.add_router("/", "meetings.api_seating.router")
 
 
 register_routers()

@@ -73,3 +73,60 @@ def add_working_days(start: dt.datetime, days: int) -> dt.datetime:
         if is_workday(day):
             counted += 1
     return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def is_official_holiday(day: dt.date) -> bool:
+    """A public holiday (法定节假日, with its in-lieu days), not an ordinary weekend.
+
+    A weekly meeting skips 国庆 and 春节, but a rule that asks for Saturdays keeps its
+    ordinary Saturdays. Years without holiday data count the fixed-date holidays and
+    EXTRA_HOLIDAYS, as is_workday does.
+    """
+    holidays, workdays = _overrides(tuple(settings.EXTRA_HOLIDAYS), tuple(settings.EXTRA_WORKDAYS))
+    if day in holidays:
+        return True
+    if day in workdays:
+        return False
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return (day.month, day.day) in _FIXED_HOLIDAYS
+    return bool(on_holiday and name is not None)
+
+
+@lru_cache(maxsize=1)
+def _swaps() -> dict[dt.date, dt.date]:
+    """In-lieu holiday → the weekend day worked for it, over all the package's years.
+
+    Days are grouped by holiday name and then by closeness (one arrangement spans a few
+    weeks at most), so a 元旦 arrangement that crosses the new year pairs correctly.
+    """
+    days: dict[str, list[tuple[dt.date, bool]]] = {}
+    for day, name in chinese_calendar.workdays.items():
+        days.setdefault(str(name), []).append((day, True))
+    for day, name in chinese_calendar.in_lieu_days.items():
+        days.setdefault(str(name), []).append((day, False))
+    out: dict[dt.date, dt.date] = {}
+    for entries in days.values():
+        entries.sort()
+        cluster: list[tuple[dt.date, bool]] = []
+        for entry in [*entries, (dt.date.max, False)]:
+            if cluster and (entry[0] - cluster[-1][0]).days > 45:
+                worked = [d for d, w in cluster if w]
+                off = [d for d, w in cluster if not w]
+                out.update(zip(off, worked, strict=False))
+                cluster = []
+            cluster.append(entry)
+    return out
+
+
+def adjusted_workday_for(day: dt.date) -> dt.date | None:
+    """The 调休 workday that makes up for `day`, when `day` is an in-lieu holiday.
+
+    The State Council's notices pair each weekend working day with a weekday given off
+    (2026 国庆: Sunday 20 Sep and Saturday 10 Oct are worked for Tuesday 6 and Wednesday
+    7 Oct). Paired in date order within one holiday, so 10 Oct works like Wednesday 7 Oct:
+    a Wednesday meeting skipped for the holiday is held on that Saturday. Years without
+    data (and EXTRA_WORKDAYS) have no pairing: nothing moves there.
+    """
+    return _swaps().get(day)

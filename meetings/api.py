@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
@@ -24,7 +23,7 @@ from core.exceptions import InvalidInput, NotFound, PermissionDenied
 from core.models import Person
 from core.schemas import ErrorOut, ParamId, user_ref
 from core.timeutil import localtime
-from meetings import services
+from meetings import preemption, services
 from meetings.access import MASKED_TITLE, access_meeting, can_edit, can_see_details
 from meetings.models import BranchLevel, Kind, Meeting, Priority, Role, Status
 from meetings.schemas import (
@@ -142,6 +141,9 @@ def meeting_out(meeting: Meeting, user: Any) -> dict[str, Any]:
         "link_test_minutes": meeting.link_test_minutes,
         "link_test_start": localtime(lts) if (lts := link_test_start(meeting)) else None,
         "vc": vc_out(meeting, visible=visible),
+        "series_id": meeting.series_id,
+        "recurrence_id": localtime(meeting.recurrence_id) if meeting.recurrence_id else None,
+        "is_exception": meeting.is_exception,
     }
 
 
@@ -241,7 +243,9 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> HttpStatus[dict[
     # 422 about a room id they had no business sending.
     if not roles.can_book(request.user):
         raise PermissionDenied("只有会务人员、秘书或管理员可以预订会议")
-    meeting = services.meeting_create(
+    # preempt: an admin's confirmation of the offer in a 409's details.preemption.
+    create = preemption.meeting_create_preempting if payload.preempt else services.meeting_create
+    meeting = create(
         actor=request.user,
         now=timezone.now(),
         title=payload.title,
@@ -282,7 +286,7 @@ def meeting_patch(
 ) -> dict[str, Any]:
     meeting = access_meeting(request.user, meeting_id, edit=True)
     changes = payload.model_dump(
-        exclude_unset=True, exclude={"attendees", "acknowledge", "submit", "vc"}
+        exclude_unset=True, exclude={"attendees", "acknowledge", "submit", "vc", "preempt"}
     )
     if "room_id" in changes:
         changes["room"] = _room_for(changes.pop("room_id"))
@@ -299,7 +303,17 @@ def meeting_patch(
         del changes["priority"]
     attendees = _attendees_for(payload.attendees) if payload.attendees is not None else None
     now = timezone.now()
-    if payload.submit and meeting.status == Status.DRAFT:
+    if payload.preempt:
+        preemption.meeting_update_preempting(
+            meeting=meeting,
+            actor=request.user,
+            now=now,
+            acknowledge=payload.acknowledge,
+            attendees=attendees,
+            _submit_draft=bool(payload.submit and meeting.status == Status.DRAFT),
+            **changes,
+        )
+    elif payload.submit and meeting.status == Status.DRAFT:
         services.meeting_submit(
             meeting=meeting,
             actor=request.user,
@@ -445,7 +459,13 @@ def free_rooms(request: HttpRequest, filters: Query[FreeRoomFilter]) -> dict[str
         equipment_codes=_equipment_codes(filters.equipment),
         limit=MAX_FREE_ROOMS,
     )
-    prefetch_related_objects(rooms, "equipment")
+    # The codes as plain pairs: prefetching Equipment objects built a related manager per
+    # room and cost this endpoint more than its own queries (bench/api_load.py).
+    codes: dict[int, list[str]] = {}
+    for room_id, code in Room.equipment.through.objects.filter(
+        room_id__in=[r.pk for r in rooms]
+    ).values_list("room_id", "equipment__code"):
+        codes.setdefault(room_id, []).append(code)
     return {
         "start": localtime(start),
         "end": localtime(end),
@@ -456,7 +476,7 @@ def free_rooms(request: HttpRequest, filters: Query[FreeRoomFilter]) -> dict[str
                 "location": r.location,
                 "capacity": r.capacity,
                 "layout": r.layout,
-                "equipment": sorted(e.code for e in r.equipment.all()),
+                "equipment": sorted(codes.get(r.pk, [])),
                 "needs_approval": r.needs_approval,
             }
             for r in rooms

@@ -128,11 +128,14 @@ def feed_by_token(raw: str) -> FeedToken | None:
     """
     if not TOKEN_RE.fullmatch(raw):
         return None
-    feed = (
+    # token_hash is unique: no ordering to ask for (`.first()` would add one, which cost
+    # this lookup more than its query on every poll; bench/feed.py).
+    found = (
         FeedToken.objects.select_related("person", "room")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
+        .order_by()[:1]
     )
+    feed = next(iter(found), None)
     # A person who has left (inactive) no longer publishes a schedule. A deleted person
     # took their feeds with them (on_delete=CASCADE), so those tokens are simply unknown.
     if feed is not None and feed.person is not None and not feed.person.active:

@@ -211,7 +211,7 @@ class MeetingForm(forms.Form):
             "end_time": end.time(),
             "expected_attendance": meeting.expected_attendance,
             "chair": chair,
-            "attendees": [a.person_id for a in roster if a.person_id != chair],
+            "attendees": [a.person_id for a in roster if a.person_id and a.person_id != chair],
             "confidentiality": meeting.confidentiality,
             "setup_minutes": meeting.setup_minutes,
             "teardown_minutes": meeting.teardown_minutes,
@@ -352,8 +352,10 @@ class MeetingForm(forms.Form):
 
 
 def roster_changed(meeting: Meeting, specs: Sequence[AttendeeSpec]) -> bool:
-    current = [(a.person_id, a.role) for a in meeting.attendances.all()]
-    return current != [(s.person.pk, s.role) for s in specs]
+    # Directory people only, in any order: guests and the order are kept on the attendee
+    # page, which the booking form does not show (meetings.attendees.roster_sync).
+    current = sorted((a.person_id, a.role) for a in meeting.attendances.all() if a.person_id)
+    return current != sorted((s.person.pk, s.role) for s in specs)
 
 
 def vc_choices() -> list[tuple[str, str]]:

@@ -51,6 +51,10 @@ MAX_BUFFER_MINUTES = 240
 MAX_ATTENDANCE = 5000
 MAX_ATTENDEES = 500
 
+_PREEMPT_DOC = (
+    "仅会务管理员：确认优先调整。会议室被较低优先级的会议占用时（409 的 details.preemption 列出"
+    "这些会议及建议的去向），这些会议改到建议的空闲会议室，没有合适的则取消，并通知其承办人"
+)
 _ACK_DOC = (
     "要确认的冲突提示代码：person_busy（人员时间冲突）、over_capacity（超出容量）、"
     "outside_hours（超出可预订时间）"
@@ -116,6 +120,7 @@ class MeetingIn(InputSchema):
     vc: VcIn | None = Field(
         None, description="同时预订视频会议；订不到时会议室也不预订（反之亦然）"
     )
+    preempt: bool = Field(False, strict=True, description=_PREEMPT_DOC)
 
 
 class MeetingPatch(InputSchema):
@@ -148,6 +153,7 @@ class MeetingPatch(InputSchema):
         None,
         description="预订或更换视频会议（与修改一起生效）；null：释放视频会议；省略：不变",
     )
+    preempt: bool = Field(False, strict=True, description=_PREEMPT_DOC)
 
     @field_validator(
         "title",
@@ -213,7 +219,7 @@ class RoomRef(Schema):
 
 
 class AttendeeOut(Schema):
-    person_id: int
+    person_id: int | None = Field(..., description="名录人员；临时人员（嘉宾等）为 null")
     name: str
     title: str
     unit: str
@@ -273,6 +279,9 @@ class MeetingOut(Schema):
     link_test_minutes: int | None
     link_test_start: dt.datetime | None = Field(..., description="分会场联调开始时间")
     vc: VcOut | None = Field(..., description="视频会议；没有时为 null")
+    series_id: int | None = Field(None, description="所属系列会议；单次会议为 null")
+    recurrence_id: dt.datetime | None = Field(None, description="系列中按规则的原定开始")
+    is_exception: bool = Field(False, description="系列中单独修改过的一次")
 
 
 class MeetingListOut(Schema):

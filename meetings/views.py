@@ -37,8 +37,13 @@ from meetings.access import (
     display_title,
     with_visibility,
 )
+from meetings.attendees import AUDIT_ACTIONS as ROSTER_AUDIT_ACTIONS
+from meetings.attendees import AUDIT_FIELDS as ROSTER_AUDIT_FIELDS
 from meetings.forms import CancelForm, DecisionForm, MeetingForm, VcForm, roster_changed
+from meetings.forms_series import recurrence_form
 from meetings.models import BLOCKING, BranchLevel, Confidentiality, Kind, Meeting, Priority, Status
+from meetings.seating.services import AUDIT_ACTIONS as SEATING_AUDIT_ACTIONS
+from meetings.seating.services import AUDIT_FIELDS as SEATING_AUDIT_FIELDS
 from meetings.services import (
     BookingCheck,
     booking_check,
@@ -209,6 +214,18 @@ def check_context(
         link_test_minutes=data.get("link_test_minutes"),
     )
     acked = set(data.get("acknowledge") or [])
+    # Imported here: views_preemption builds on meetings.preemption, which imports services.
+    from meetings.views_preemption import preemption_panel
+
+    preemption = preemption_panel(
+        user,
+        room=room,
+        check=check,
+        kind=data.get("kind") or Kind.TOPIC,
+        branch_of=data.get("branch_of") or "",
+        exclude=exclude,
+        confirmed=form.data.get("preempt") == "1",
+    )
     alternatives = check.alternatives or {"rooms": [], "slots": []}
     slots = []
     for slot in alternatives["slots"]:
@@ -233,6 +250,7 @@ def check_context(
         ],
         "alt_rooms": alternatives["rooms"],
         "alt_slots": slots,
+        "preemption": preemption,
     }
 
 
@@ -259,7 +277,7 @@ def _refill(data: QueryDict) -> QueryDict | None:
             out["date"] = start.date().isoformat()
             out["start_time"] = f"{start:%H:%M}"
             out["end_time"] = f"{end:%H:%M}"
-    for key in ("use_room", "use_slot", "acknowledge"):
+    for key in ("use_room", "use_slot", "acknowledge", "preempt"):
         out.pop(key, None)
     return out
 
@@ -303,6 +321,10 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
             initial["end_time"] = end.time()
     if get.get("title"):
         initial["title"] = get["title"][:200]
+    # 找时间 links carry the people it searched for.
+    people = [int(p) for p in get.getlist("attendees")[:500] if p.isdigit() and len(p) < 16]
+    if people:
+        initial["attendees"] = people
     return initial
 
 
@@ -346,6 +368,8 @@ def _form_page(
             "action": action,
             "check_url": check_url,
             "panel": panel,
+            # The 重复 section: only when booking (an occurrence is edited by scope).
+            "recurrence": recurrence_form(request) if meeting is None else None,
         },
         status=status,
     )
@@ -412,13 +436,21 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
     refill = _refill(request.POST)
     if refill is not None:
         return _refilled_page(request, refill, None)
+    if recurrence_form(request).wanted():
+        from meetings.views_series import series_create_from_form
+
+        return series_create_from_form(request)
     form = MeetingForm(request.POST)
     if not form.is_valid():
         return _form_page(request, form, meeting=None, panel_data=request.POST, status=422)
     interval = form.interval()
     assert interval is not None  # date and times are required fields
+    create: Any = meeting_create
+    if request.POST.get("preempt") == "1":
+        # The admin ticked the pre-emption dialog's confirmation (non-admins get 403).
+        from meetings.preemption import meeting_create_preempting as create
     try:
-        meeting = meeting_create(
+        meeting = create(
             actor=request.user,
             start=interval[0],
             end=interval[1],
@@ -460,8 +492,11 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     wanted = {**form.service_fields(), "start": interval[0], "end": interval[1]}
     # Only what changed: the service re-runs the rules on a change of time, room or roster.
     changes = {k: v for k, v in wanted.items() if getattr(meeting, k) != v}
+    update: Any = meeting_update
+    if request.POST.get("preempt") == "1":
+        from meetings.preemption import meeting_update_preempting as update
     try:
-        meeting_update(
+        update(
             meeting=meeting,
             actor=request.user,
             now=timezone.now(),
@@ -500,11 +535,16 @@ _ACTIONS = {
     "reject": "驳回",
     "expire": "预留过期",
     "preempt": "调整（优先）",
+    "restore": "恢复",
     "vc_allocate": "预订视频会议",
     "vc_change": "更换视频会议",
     "vc_move": "视频会议随改",
     "vc_release": "释放视频会议",
 }
+_ACTIONS.update(SEATING_AUDIT_ACTIONS)
+_FIELD_LABELS.update(SEATING_AUDIT_FIELDS)
+_ACTIONS.update(ROSTER_AUDIT_ACTIONS)
+_FIELD_LABELS.update(ROSTER_AUDIT_FIELDS)
 
 
 _CHOICES: dict[str, type[models.Choices]] = {
@@ -599,6 +639,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["attendances"] = list(meeting.attendances.select_related("person__unit"))
         context["audit"] = audit_rows(audit_for(meeting)[:200])
     context.update(_vc_context(request.user, meeting, visible=visible))
+    from meetings.views_series import series_context
+
+    context.update(series_context(request.user, meeting))
     return _page(request, "meetings/detail.html", context)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import parse_etags
 from django.views.decorators.http import require_http_methods
 
+from core.perf import gc_paused
 from core.ratelimit import client_ip, hit, is_limited
 from core.timeutil import localtime
 from meetings.calendar import REFRESH, feed_calendar, feed_version, feed_window, serialise
@@ -85,7 +86,8 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     if not isinstance(body, bytes):
         # A change landing between the fingerprint and this build stores newer bytes
         # under the older key: harmless, the next fetch has a new fingerprint anyway.
-        body = serialise(feed_calendar(feed, window=window))
+        with gc_paused():
+            body = serialise(feed_calendar(feed, window=window))
         cache.set(key, body, CACHE_SECONDS)
     response = HttpResponse(b"" if request.method == "HEAD" else body, content_type=CONTENT_TYPE)
     # HEAD answers what GET would, length included, without the body.

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -48,7 +49,7 @@ WEEKDAYS = "一二三四五六日"
 _NEW_FEED = "new_feed"
 
 
-def qr_svg(data: str) -> SafeString:
+def qr_svg(data: str, label: str = "订阅二维码") -> SafeString:
     """`data` as a QR code in inline SVG, drawn here: pages must work without internet."""
     image = qrcode.make(
         data,
@@ -59,7 +60,8 @@ def qr_svg(data: str) -> SafeString:
     )
     svg = image.to_string(encoding="unicode")
     # The markup is ours (qrcode's path of squares); data only shapes the squares.
-    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="订阅二维码" ', 1))  # noqa: S308
+    aria = f'<svg role="img" aria-label="{escape(label)}" '
+    return mark_safe(svg.replace("<svg ", aria, 1))  # noqa: S308
 
 
 def _pending_count(user: Any) -> int | None:

@@ -17,11 +17,14 @@ from django.utils import timezone
 from core.admin import AuditedModelAdmin
 from core.audit import audit_record, snapshot
 from core.exceptions import InvalidInput
-from rooms.models import Equipment, Room, VcKind, VcResource
+from rooms.layouts import LayoutKind, build_layout, params_help
+from rooms.models import Equipment, Room, RoomLayout, VcKind, VcResource
 from rooms.services import (
     EQUIPMENT_AUDIT_FIELDS,
     ROOM_AUDIT_FIELDS,
+    ROOM_LAYOUT_AUDIT_FIELDS,
     VC_RESOURCE_AUDIT_FIELDS,
+    room_layout_validate,
     vc_number_validate,
 )
 
@@ -101,6 +104,64 @@ class VcResourceAdmin(AuditedModelAdmin):
     fields = ["kind", "name", "number", "password", "capacity", "room", "active", "order", "notes"]
 
 
+class RoomLayoutForm(forms.ModelForm):
+    """Params are checked by expanding them into seats, so a typo is a form error here."""
+
+    class Meta:
+        model = RoomLayout
+        fields = ["name", "kind", "params", "is_default"]
+        help_texts = {
+            "params": "JSON，按布局类型："
+            + " | ".join(f"{kind.value}：{params_help(kind.value)}" for kind in LayoutKind)
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind and "params" in data:
+            params = data["params"] if data["params"] is not None else {}
+            try:
+                data["params"] = room_layout_validate(kind=kind, params=params)
+            except InvalidInput as exc:
+                self.add_error("params", exc.message)
+        return data
+
+
+class RoomLayoutFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        defaults = [
+            f
+            for f in self.forms
+            if getattr(f, "cleaned_data", None)
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("is_default")
+        ]
+        if len(defaults) > 1:
+            raise forms.ValidationError("每个会议室只能有一个默认布局")
+
+
+class RoomLayoutInline(admin.TabularInline):
+    """Seat layouts of the room; meetings seat people on a copy of one of them."""
+
+    model = RoomLayout
+    form = RoomLayoutForm
+    formset = RoomLayoutFormSet
+    extra = 0
+    fields = ["name", "kind", "params", "is_default", "seat_count"]
+    readonly_fields = ["seat_count"]
+    verbose_name = verbose_name_plural = "座位布局"
+
+    @admin.display(description="座位数")
+    def seat_count(self, obj: RoomLayout) -> str:
+        if obj.pk is None:
+            return "—"
+        try:
+            return str(len(build_layout(obj.kind, obj.params).seats))
+        except InvalidInput as exc:
+            return f"参数有误：{exc.message}"
+
+
 @admin.register(Room)
 class RoomAdmin(AuditedModelAdmin):
     audit_fields = ROOM_AUDIT_FIELDS
@@ -123,7 +184,7 @@ class RoomAdmin(AuditedModelAdmin):
     list_editable = ["order"]
     search_fields = ["name", "building"]
     filter_horizontal = ["equipment"]
-    inlines = [TerminalInline]
+    inlines = [TerminalInline, RoomLayoutInline]
     fieldsets = [
         (
             None,
@@ -145,6 +206,9 @@ class RoomAdmin(AuditedModelAdmin):
     ]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is RoomLayout:
+            self._save_layouts(request, form, formset, change)
+            return
         # Terminals edited inline are master data too: audited like VcResourceAdmin's.
         before = {
             f.instance.pk: snapshot(
@@ -183,5 +247,61 @@ class RoomAdmin(AuditedModelAdmin):
                 obj=obj,
                 summary=f"后台删除视频会议终端：{obj}",
                 changes={"before": before.get(obj.pk) or snapshot(obj, VC_RESOURCE_AUDIT_FIELDS)},
+                at=now,
+            )
+
+    def _save_layouts(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Save the layouts inline, handing the default over first, and audit each change."""
+        before = {
+            f.instance.pk: snapshot(
+                RoomLayout.objects.get(pk=f.instance.pk), ROOM_LAYOUT_AUDIT_FIELDS
+            )
+            for f in formset.forms
+            if f.instance.pk and f.has_changed()
+        }
+        chosen = [
+            f.instance
+            for f in formset.forms
+            if getattr(f, "cleaned_data", None)
+            and f.cleaned_data.get("is_default")
+            and not f.cleaned_data.get("DELETE")
+        ]
+        if chosen:
+            # One default per room is a partial unique index: the old default must let go
+            # before the new one is written, whatever order the rows are saved in.
+            others = RoomLayout.objects.filter(room=form.instance, is_default=True)
+            if chosen[0].pk is not None:
+                others = others.exclude(pk=chosen[0].pk)
+            others.update(is_default=False)
+        super().save_formset(request, form, formset, change)
+        now = timezone.now()
+        for obj in formset.new_objects:
+            audit_record(
+                actor=request.user,
+                action="create",
+                obj=obj,
+                summary=f"后台新建座位布局：{obj}",
+                changes={"after": snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS)},
+                at=now,
+            )
+        for obj, changed in formset.changed_objects:
+            audit_record(
+                actor=request.user,
+                action="update",
+                obj=obj,
+                summary=f"后台修改座位布局：{obj}（{'、'.join(changed)}）",
+                changes={
+                    "before": before.get(obj.pk),
+                    "after": snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS),
+                },
+                at=now,
+            )
+        for obj in formset.deleted_objects:
+            audit_record(
+                actor=request.user,
+                action="delete",
+                obj=obj,
+                summary=f"后台删除座位布局：{obj}",
+                changes={"before": before.get(obj.pk) or snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS)},
                 at=now,
             )

@@ -25,7 +25,8 @@ from core import roles
 from core.exceptions import InvalidInput, NotFound
 from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, reject_null
 from rooms import services
-from rooms.models import Equipment, Layout, Room, VcKind, VcResource
+from rooms.layouts import LayoutKind, build_layout, params_help
+from rooms.models import Equipment, Layout, Room, RoomLayout, VcKind, VcResource
 
 router = Router(tags=["rooms"])
 
@@ -373,3 +374,116 @@ def vc_resource_update(
         changes["room"] = _room_or_422(changes.pop("room_id"))
     services.vc_resource_update(actor=request.user, resource=resource, **changes)
     return vc_resource_out(resource, request.user)
+
+
+# --- seat layouts ---------------------------------------------------------------------------
+
+_PARAMS_DOC = "布局参数（JSON 对象），按布局类型：" + " | ".join(
+    f"{kind.value}：{params_help(kind.value)}" for kind in LayoutKind
+)
+
+
+class RoomLayoutOut(Schema):
+    id: int
+    room_id: int
+    name: str
+    kind: str
+    kind_label: str
+    params: dict[str, Any] = Field(..., description=_PARAMS_DOC)
+    is_default: bool
+    seats: int = Field(..., description="展开后的座位数")
+    updated_at: dt.datetime
+
+
+class RoomLayoutIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=100, strict=True)
+    kind: LayoutCode
+    params: dict[str, Any] = Field(..., description=_PARAMS_DOC)
+    is_default: bool = Field(False, strict=True, description="设为默认布局（原默认布局随之取消）")
+
+
+class RoomLayoutPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=100, strict=True)
+    kind: LayoutCode | None = None
+    params: dict[str, Any] | None = Field(None, description=_PARAMS_DOC)
+    is_default: bool | None = Field(None, strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        return reject_null(value)
+
+
+def room_layout_out(layout: RoomLayout) -> dict[str, Any]:
+    try:
+        seats = len(build_layout(layout.kind, layout.params).seats)
+    except InvalidInput:
+        seats = 0  # a row edited outside the services; the admin form says what is wrong
+    return {
+        "id": layout.pk,
+        "room_id": layout.room_id,
+        "name": layout.name,
+        "kind": layout.kind,
+        "kind_label": Layout(layout.kind).label if layout.kind in Layout.values else layout.kind,
+        "params": layout.params,
+        "is_default": layout.is_default,
+        "seats": seats,
+        "updated_at": layout.updated_at,
+    }
+
+
+def _room_or_404(room_id: int) -> Room:
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise NotFound("会议室不存在", details={"id": room_id})
+    return room
+
+
+@router.get(
+    "/rooms/{room_id}/layouts",
+    response={200: list[RoomLayoutOut], codes_4xx: ErrorOut},
+    summary="会议室的座位布局",
+)
+def room_layout_list(request: HttpRequest, room_id: ParamId) -> list[dict[str, Any]]:
+    room = _room_or_404(room_id)
+    return [room_layout_out(layout) for layout in room.layouts.all()]
+
+
+@router.post(
+    "/rooms/{room_id}/layouts",
+    response={201: RoomLayoutOut, codes_4xx: ErrorOut},
+    summary="新建座位布局（管理员）",
+    description="参数按布局类型展开成座位来检查；参数有误时 422 指明是哪一项。" + _PARAMS_DOC,
+)
+def room_layout_create(
+    request: HttpRequest, room_id: ParamId, payload: RoomLayoutIn
+) -> HttpStatus[dict[str, Any]]:
+    services.rooms_require_admin(request.user)
+    layout = services.room_layout_create(
+        actor=request.user,
+        room=_room_or_404(room_id),
+        name=payload.name,
+        kind=payload.kind,
+        params=payload.params,
+        is_default=payload.is_default,
+    )
+    return HttpStatus(201, room_layout_out(layout))
+
+
+@router.patch(
+    "/rooms/{room_id}/layouts/{layout_id}",
+    response={200: RoomLayoutOut, codes_4xx: ErrorOut},
+    summary="修改座位布局（管理员）",
+    description="已排座的会议保留排座时的布局副本，不受影响。" + _PARAMS_DOC,
+)
+def room_layout_update(
+    request: HttpRequest, room_id: ParamId, layout_id: ParamId, payload: RoomLayoutPatch
+) -> dict[str, Any]:
+    services.rooms_require_admin(request.user)
+    layout = RoomLayout.objects.select_related("room").filter(pk=layout_id, room_id=room_id).first()
+    if layout is None:
+        raise NotFound("座位布局不存在", details={"id": layout_id})
+    services.room_layout_update(
+        actor=request.user, layout=layout, **payload.model_dump(exclude_unset=True)
+    )
+    return room_layout_out(layout)

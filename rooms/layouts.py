@@ -24,6 +24,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from core.exceptions import InvalidInput
 
@@ -583,9 +584,192 @@ def reception_layout(per_side: int, *, name: str = "") -> SeatLayout:
     return SeatLayout(LayoutKind.RECEPTION, tuple(seats), features, door=door, name=name)
 
 
+# --- stored layouts: (kind, params) → SeatLayout -----------------------------------------
+
+# What each kind's `params` (rooms.models.RoomLayout.params, meetings SeatingPlan.params)
+# may hold: key → (type, required, what staff call it). Documented in the admin and the
+# OpenAPI description; anything else is refused so that a typo never silently changes
+# nothing.
+PARAMS: dict[LayoutKind, dict[str, tuple[str, bool, str]]] = {
+    LayoutKind.ROSTRUM: {
+        "rostrum_rows": ("ints", True, "主席台每排座位数，前排在先，如 [7, 9]"),
+        "audience_rows": ("int", False, "台下排数"),
+        "audience_blocks": ("ints", False, "台下每排各区座位数，如 [4, 8, 4]"),
+        "lectern": ("side", False, "讲台：left / right（从观众席看），不设为 null"),
+        "reserved": ("ids", False, '预留座位编号，如 ["A1-01"]'),
+    },
+    LayoutKind.CLASSROOM: {
+        "rows": ("int", True, "排数"),
+        "blocks": ("ints", True, "每排各区座位数，如 [4, 4]"),
+        "lectern": ("side", False, "讲台：left / right，不设为 null"),
+        "reserved": ("ids", False, "预留座位编号"),
+    },
+    LayoutKind.LONG_TABLE: {"per_side": ("int", True, "每侧座位数")},
+    LayoutKind.U_SHAPE: {
+        "head": ("int", True, "主桌座位数"),
+        "arm": ("int", True, "每侧座位数"),
+        "closed": ("bool", False, "回字形（四面围合）为 true"),
+    },
+    LayoutKind.ROUND: {
+        "tables": ("int", True, "桌数"),
+        "seats_per_table": ("int", False, "每桌座位数（默认 10）"),
+        "per_row": ("int", False, "主桌后每排桌数（默认 3）"),
+    },
+    LayoutKind.RECEPTION: {"per_side": ("int", True, "每侧座位数（主位两个另计）")},
+}
+
+
+def params_help(kind: str) -> str:
+    """One line per parameter of a kind, for the admin and the API docs."""
+    try:
+        spec = PARAMS[LayoutKind(kind)]
+    except ValueError:
+        return ""
+    return "；".join(
+        f"{key}{'（必填）' if required else ''}：{what}"
+        for key, (_, required, what) in spec.items()
+    )
+
+
+def _param(kind: LayoutKind, key: str, value: object) -> object:
+    """Check one parameter's type; the generators check the ranges."""
+    type_, _, what = PARAMS[kind][key]
+    field = f"params.{key}"
+    if type_ == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(f"{key}（{what}）应为整数", field=field)
+    elif type_ == "ints":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise InvalidInput(f"{key}（{what}）应为整数列表", field=field)
+        if len(value) > 50:
+            raise InvalidInput(f"{key} 最多 50 项", field=field)
+    elif type_ == "ids":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput(f"{key}（{what}）应为座位编号列表", field=field)
+        if len(value) > MAX_SEATS:
+            raise InvalidInput(f"{key} 最多 {MAX_SEATS} 项", field=field)
+    elif type_ == "bool":
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{key}（{what}）应为 true 或 false", field=field)
+    elif type_ == "side" and value not in (None, "left", "right"):
+        raise InvalidInput(f"{key}（{what}）只能是 left、right 或 null", field=field)
+    return value
+
+
+def check_params(kind: str, params: object) -> dict[str, object]:
+    """The params of a kind, type-checked (unknown or missing keys refused), as a new dict."""
+    try:
+        layout_kind = LayoutKind(kind)
+    except ValueError:
+        choices = "、".join(k.value for k in LayoutKind)
+        raise InvalidInput(f"未知的布局：{kind}（可选：{choices}）", field="kind") from None
+    if not isinstance(params, dict):
+        raise InvalidInput("布局参数应为 JSON 对象", field="params")
+    spec = PARAMS[layout_kind]
+    unknown = sorted(set(params) - set(spec))
+    if unknown:
+        raise InvalidInput(
+            f"布局参数中有未知项：{'、'.join(map(str, unknown))}（可用：{'、'.join(spec)}）",
+            field=f"params.{unknown[0]}",
+        )
+    missing = [key for key, (_, required, _) in spec.items() if required and key not in params]
+    if missing:
+        raise InvalidInput(
+            f"缺少布局参数：{'、'.join(missing)}（{params_help(kind)}）",
+            field=f"params.{missing[0]}",
+        )
+    return {key: _param(layout_kind, key, value) for key, value in params.items()}
+
+
+def build_layout(
+    kind: str,
+    params: object,
+    *,
+    centre_point: bool = False,
+    precedence: Precedence = Precedence.LEFT,
+    name: str = "",
+) -> SeatLayout:
+    """Expand a stored layout into seats; `InvalidInput` names the parameter that is wrong.
+
+    `centre_point` and `precedence` are the meeting's seating options: a rostrum row set
+    for the centre-point variant has one seat on the centre line (see `rostrum_layout`).
+    """
+    checked: dict[str, Any] = check_params(kind, params)
+    layout_kind = LayoutKind(kind)
+    if layout_kind is LayoutKind.ROSTRUM:
+        layout = rostrum_layout(
+            checked["rostrum_rows"],
+            checked.get("audience_rows", 0),
+            checked.get("audience_blocks", []),
+            lectern=checked.get("lectern"),
+            reserved=checked.get("reserved", ()),
+            centre_point=centre_point,
+            precedence=precedence,
+            name=name,
+        )
+    elif layout_kind is LayoutKind.CLASSROOM:
+        layout = classroom_layout(
+            checked["rows"],
+            checked["blocks"],
+            lectern=checked.get("lectern"),
+            reserved=checked.get("reserved", ()),
+            name=name,
+        )
+    elif layout_kind is LayoutKind.LONG_TABLE:
+        layout = long_table_layout(checked["per_side"], name=name)
+    elif layout_kind is LayoutKind.U_SHAPE:
+        layout = u_shape_layout(
+            checked["head"], checked["arm"], closed=checked.get("closed", False), name=name
+        )
+    elif layout_kind is LayoutKind.ROUND:
+        layout = round_tables_layout(
+            checked["tables"],
+            checked.get("seats_per_table", 10),
+            per_row=checked.get("per_row", 3),
+            name=name,
+        )
+    else:
+        layout = reception_layout(checked["per_side"], name=name)
+    if not layout.seats:
+        raise InvalidInput("这个布局没有座位，请检查参数", field="params")
+    unknown = sorted(set(checked.get("reserved", ())) - set(layout.by_id))
+    if unknown:
+        raise InvalidInput(
+            f"预留座位不在布局中：{'、'.join(unknown[:10])}", field="params.reserved"
+        )
+    return layout
+
+
+def default_params(kind: str, capacity: int) -> dict[str, object]:
+    """A plausible layout of `kind` for a room of `capacity` that has no layout stored yet."""
+    capacity = max(1, min(int(capacity), 1000))
+    layout_kind = LayoutKind(kind)
+    if layout_kind is LayoutKind.ROSTRUM:
+        front = min(11, max(3, capacity // 8)) | 1  # an odd row: No. 1 alone in the centre
+        width = 16 if capacity >= 40 else 10
+        rows = max(1, math.ceil(max(capacity - front, 1) / width))
+        return {
+            "rostrum_rows": [front],
+            "audience_rows": rows,
+            "audience_blocks": [width // 4, width // 2, width // 4],
+        }
+    if layout_kind is LayoutKind.CLASSROOM:
+        return {"rows": max(1, math.ceil(capacity / 8)), "blocks": [4, 4]}
+    if layout_kind is LayoutKind.LONG_TABLE:
+        return {"per_side": max(1, min(60, math.ceil(capacity / 2)))}
+    if layout_kind is LayoutKind.U_SHAPE:
+        return {"head": 5, "arm": max(1, min(60, math.ceil(max(capacity - 5, 2) / 2)))}
+    if layout_kind is LayoutKind.ROUND:
+        return {"tables": max(1, min(100, math.ceil(capacity / 10))), "seats_per_table": 10}
+    return {"per_side": max(1, min(40, math.ceil(max(capacity - 2, 2) / 2)))}
+
+
 __all__ = [
     "FACING_AUDIENCE",
     "FACING_FRONT",
+    "PARAMS",
     "Feature",
     "FeatureKind",
     "LayoutKind",
@@ -593,8 +777,12 @@ __all__ = [
     "Seat",
     "SeatLayout",
     "Zone",
+    "build_layout",
+    "check_params",
     "classroom_layout",
+    "default_params",
     "long_table_layout",
+    "params_help",
     "rank_tables",
     "reception_layout",
     "rostrum_layout",

@@ -22,7 +22,8 @@ from core.audit import audit_record, diff, snapshot
 from core.exceptions import InvalidInput, PermissionDenied
 from core.timeutil import at_local, localtime, overlaps
 from core.workdays import is_workday
-from rooms.models import Equipment, Layout, Room, VcKind, VcResource
+from rooms.layouts import build_layout
+from rooms.models import Equipment, Layout, Room, RoomLayout, VcKind, VcResource
 
 Interval = tuple[dt.datetime, dt.datetime]
 BusyFn = Callable[
@@ -537,3 +538,106 @@ def vc_resource_update(
         setattr(resource, field, getattr(candidate, field))
     _vc_save(resource, actor=actor, before=before, now=now)
     return resource
+
+
+# --- seat layouts: writes -----------------------------------------------------------------
+
+ROOM_LAYOUT_AUDIT_FIELDS = ["room", "name", "kind", "params", "is_default"]
+_LAYOUT_EDITABLE = {"name", "kind", "params", "is_default"}
+
+
+def room_layout_validate(*, kind: str, params: Any) -> dict[str, Any]:
+    """The params checked by expanding them into seats (rooms.layouts): 422 naming the fault."""
+    build_layout(kind, params)
+    return dict(params)
+
+
+def _layout_name(room: Room, name: str, *, exclude_pk: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("名称不能为空", field="name")
+    clash = RoomLayout.objects.filter(room=room, name=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise InvalidInput(f"{room.name}已有名为“{name}”的布局", field="name")
+    return name
+
+
+def _layout_save(
+    layout: RoomLayout, *, actor: Any, before: dict[str, Any] | None, now: dt.datetime | None
+) -> None:
+    try:
+        with transaction.atomic():
+            # One default per room (a partial unique constraint): the new default takes
+            # over, in the same transaction, so a room is never left with two.
+            if layout.is_default:
+                others = RoomLayout.objects.filter(room=layout.room, is_default=True)
+                if layout.pk is not None:
+                    others = others.exclude(pk=layout.pk)
+                others.update(is_default=False)
+            layout.save()
+            after = snapshot(layout, ROOM_LAYOUT_AUDIT_FIELDS)
+            audit_record(
+                actor=actor,
+                action="create" if before is None else "update",
+                obj=layout,
+                summary=("新建座位布局：" if before is None else "修改座位布局：") + str(layout),
+                changes={"after": after} if before is None else diff(before, after),
+                at=now or timezone.now(),
+            )
+    except IntegrityError:
+        # A concurrent write took the name (or the default) first.
+        raise InvalidInput("该会议室已有同名布局", field="name") from None
+
+
+def room_layout_create(
+    *,
+    actor: Any,
+    room: Room,
+    name: str,
+    kind: str,
+    params: dict[str, Any],
+    is_default: bool = False,
+    now: dt.datetime | None = None,
+) -> RoomLayout:
+    """A seat layout of a room; the room's first layout becomes its default."""
+    rooms_require_admin(actor)
+    layout = RoomLayout(
+        room=room,
+        name=_layout_name(room, name),
+        kind=kind,
+        params=room_layout_validate(kind=kind, params=params),
+        is_default=is_default or not room.layouts.filter(is_default=True).exists(),
+    )
+    _layout_save(layout, actor=actor, before=None, now=now)
+    return layout
+
+
+def room_layout_update(
+    *, actor: Any, layout: RoomLayout, now: dt.datetime | None = None, **changes: Any
+) -> RoomLayout:
+    """Change a layout's name, kind, params or default flag (checked before anything moves).
+
+    Meetings keep the copy they were seated with (meetings.SeatingPlan.params), so
+    changing a room's layout never moves anybody who is already seated.
+    """
+    rooms_require_admin(actor)
+    unknown = sorted(set(changes) - _LAYOUT_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"不能修改的字段：{'、'.join(unknown)}", field=unknown[0])
+    kind = changes.get("kind", layout.kind)
+    params = changes.get("params", layout.params)
+    if "kind" in changes or "params" in changes:
+        params = room_layout_validate(kind=kind, params=params)
+    name = (
+        _layout_name(layout.room, changes["name"], exclude_pk=layout.pk)
+        if "name" in changes
+        else layout.name
+    )
+    before = snapshot(layout, ROOM_LAYOUT_AUDIT_FIELDS)
+    layout.name, layout.kind, layout.params = name, kind, params
+    if "is_default" in changes:
+        layout.is_default = bool(changes["is_default"])
+    _layout_save(layout, actor=actor, before=before, now=now)
+    return layout

@@ -21,6 +21,12 @@ Before drawing, `FontChain.runs()` picks for each string the first font of the c
 has every character (e.g. 王𬌗: 文泉驿微米黑 lacks 𬌗, 霞鹜文楷 has it), splits into runs
 only when no single font has them all, and raises `GlyphsMissing` naming the characters
 that no font has — never a blank box on a name card.
+
+Discovery reads only each file's headers; a font is parsed and registered with reportlab
+the first time a document needs it (a character, a width, its name). The fallbacks of a
+chain are therefore never loaded unless some string needs them: parsing a CJK font reads
+megabytes and maps tens of thousands of characters, which cost a 500-card print more
+than its drawing when every role's fonts were loaded up front (bench/namecards.py).
 """
 
 from __future__ import annotations
@@ -31,12 +37,15 @@ import hashlib
 import os
 import re
 import struct
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
@@ -164,16 +173,58 @@ class SkippedFont:
 
 
 class Font:
-    """A TrueType font registered with reportlab, with its character map."""
+    """A TrueType font for reportlab, with its character map; loaded on first use.
 
-    def __init__(self, source: FontSource, ttfont: TTFont):
+    `sniff()` has vetted the file's headers; the file itself is parsed and registered
+    with reportlab only when a character, a width or the registered name is asked for.
+    A file that still fails to parse then has no characters (`error` says why), so a
+    chain falls back past it as past a font that lacks them.
+    """
+
+    def __init__(self, source: FontSource, ttfont: TTFont | None = None):
         self.source = source
-        self.name: str = ttfont.fontName  # reportlab's registered name
-        face = ttfont.face
-        self.family: str = _decode(face.familyName)
-        self.postscript_name: str = _decode(face.name)
+        self._name = ttfont.fontName if ttfont is not None else _registered_name(source)
+        self._ttfont = ttfont
+        self.error: str | None = None
+
+    def _face(self) -> Any:
+        if self._ttfont is None and self.error is None:
+            loaded = _register(self.source)
+            if isinstance(loaded, SkippedFont):
+                self.error = loaded.reason
+            else:
+                self._ttfont = loaded
+        return None if self._ttfont is None else self._ttfont.face
+
+    @property
+    def loaded(self) -> bool:
+        return self._ttfont is not None
+
+    @property
+    def name(self) -> str:
+        """reportlab's registered name; the font is loaded and registered first."""
+        if self._face() is None:
+            raise FontUnavailable(
+                f"字体 {self.source} 无法使用：{self.error}",
+                details={"font": str(self.source), "reason": self.error},
+            )
+        return self._name
+
+    @property
+    def family(self) -> str:
+        face = self._face()
+        return self.source.path.stem if face is None else _decode(face.familyName)
+
+    @property
+    def postscript_name(self) -> str:
+        face = self._face()
+        return self.source.path.stem if face is None else _decode(face.name)
+
+    @property
+    def _cmap(self) -> Mapping[int, int]:
         # The cmap (format 4 and 12 both, so characters outside the BMP too).
-        self._cmap: Mapping[int, int] = face.charToGlyph
+        face = self._face()
+        return {} if face is None else face.charToGlyph
 
     def has(self, char: str) -> bool:
         return ord(char) in self._cmap
@@ -193,10 +244,11 @@ class Font:
         return f"<Font {self.family} {self.source}>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Font) and other.name == self.name
+        # One registered name per file and face (_registered_name): comparing never loads.
+        return isinstance(other, Font) and other._name == self._name
 
     def __hash__(self) -> int:
-        return hash(self.name)
+        return hash(self._name)
 
 
 @dataclass(frozen=True)
@@ -324,6 +376,8 @@ def sniff(path: Path, subfont: int = 0) -> str | None:
     Reads only the headers, so scanning a font folder stays cheap. reportlab itself
     rejects CFF with "postscript outlines are not supported"; saying so up front lets
     `manage.py fonts` explain why Noto CJK, installed on many machines, is not used.
+    Fonts are loaded only when first used (`Font`), so the licence flag that makes
+    reportlab refuse to embed a font (fsType) is checked here too, as reportlab does.
     """
     if subfont < 0:
         return "字体编号无效（应为 文件#0、文件#1 ……）"
@@ -345,16 +399,26 @@ def sniff(path: Path, subfont: int = 0) -> str | None:
                 return "文件不完整，无法读取"
             version = header[:4]
             (num_tables,) = struct.unpack(">H", header[4:6])
-            tags = set()
+            tables: dict[bytes, int] = {}
             for _ in range(num_tables):
                 entry = fh.read(16)
                 if len(entry) < 16:
                     return "文件不完整，无法读取表目录"
-                tags.add(entry[:4])
+                tables[entry[:4]] = struct.unpack(">I", entry[8:12])[0]
+            fs_type = glyphs = None
+            if b"OS/2" in tables and b"maxp" in tables:
+                fh.seek(tables[b"OS/2"] + 8)
+                fs_type_raw = fh.read(2)
+                fh.seek(tables[b"maxp"] + 4)
+                glyphs_raw = fh.read(2)
+                if len(fs_type_raw) == 2 and len(glyphs_raw) == 2:
+                    (fs_type,) = struct.unpack(">H", fs_type_raw)
+                    (glyphs,) = struct.unpack(">H", glyphs_raw)
     except FileNotFoundError:
         return "文件不存在"
     except OSError as exc:
         return f"无法读取：{exc.strerror or exc}"
+    tags = set(tables)
     if version == b"OTTO" or (b"glyf" not in tags and tags & {b"CFF ", b"CFF2"}):
         return (
             "CFF（PostScript）轮廓的 OpenType 字体，reportlab 只能嵌入 TrueType（glyf）"
@@ -364,6 +428,18 @@ def sniff(path: Path, subfont: int = 0) -> str | None:
         return "不是 TrueType 字体文件"
     if b"glyf" not in tags or b"cmap" not in tags:
         return "缺少 glyf 或 cmap 表，不是可嵌入的 TrueType 字体"
+    if (
+        fs_type is not None
+        and glyphs is not None
+        and (fs_type == 0x0002 or fs_type & 0x0300)
+        and glyphs > 0xFF
+        and path.name not in rl_config.allowTTFSubsetting
+    ):
+        # reportlab's own rule (ttfonts.TTFontFile.extractInfo), said before loading.
+        return (
+            "字体的授权标记（fsType）禁止嵌入："
+            f"Font does not allow subsetting/embedding ({fs_type:04X})"
+        )
     return None
 
 
@@ -383,30 +459,52 @@ def _registered_name(source: FontSource) -> str:
 # registered fonts globally, and a document that uses one face through two roles must
 # draw with one font object, so that its glyphs are embedded once.
 _LOADED: dict[tuple[Path, int], TTFont] = {}
+# Two requests printing at once must not parse and register the same file twice.
+_LOADING = threading.Lock()
+
+
+def _key(source: FontSource) -> tuple[Path, int]:
+    path = source.path.resolve() if source.path.exists() else source.path
+    return (path, source.subfont)
+
+
+def _register(source: FontSource) -> TTFont | SkippedFont:
+    """Parse the file and register it with reportlab (once per process), or say why not."""
+    key = _key(source)
+    with _LOADING:
+        if key in _LOADED:
+            return _LOADED[key]
+        reason = sniff(source.path, source.subfont)
+        if reason:
+            return SkippedFont(source, reason)
+        name = _registered_name(source)
+        try:
+            ttfont = TTFont(name, str(source.path), subfontIndex=source.subfont)
+        except TTFError as exc:
+            message = str(exc)
+            if "subsetting/embedding" in message:
+                message = f"字体的授权标记（fsType）禁止嵌入：{message}"
+            return SkippedFont(source, message)
+        except (OSError, ValueError, struct.error, IndexError, KeyError) as exc:
+            return SkippedFont(source, f"无法解析字体文件：{exc}")
+        pdfmetrics.registerFont(ttfont)
+        _LOADED[key] = ttfont
+        return ttfont
 
 
 def load(source: FontSource) -> Font | SkippedFont:
-    """Register the font with reportlab, or say why it cannot be used."""
-    path = source.path.resolve() if source.path.exists() else source.path
-    key = (path, source.subfont)
-    if key in _LOADED:
-        return Font(source, _LOADED[key])
+    """Load and register the font with reportlab now, or say why it cannot be used."""
+    loaded = _register(source)
+    return loaded if isinstance(loaded, SkippedFont) else Font(source, loaded)
+
+
+def open_font(source: FontSource) -> Font | SkippedFont:
+    """The font, to be loaded when first used, or why it cannot be used (headers only)."""
+    loaded = _LOADED.get(_key(source))
+    if loaded is not None:
+        return Font(source, loaded)
     reason = sniff(source.path, source.subfont)
-    if reason:
-        return SkippedFont(source, reason)
-    name = _registered_name(source)
-    try:
-        ttfont = TTFont(name, str(source.path), subfontIndex=source.subfont)
-    except TTFError as exc:
-        message = str(exc)
-        if "subsetting/embedding" in message:
-            message = f"字体的授权标记（fsType）禁止嵌入：{message}"
-        return SkippedFont(source, message)
-    except (OSError, ValueError, struct.error, IndexError, KeyError) as exc:
-        return SkippedFont(source, f"无法解析字体文件：{exc}")
-    pdfmetrics.registerFont(ttfont)
-    _LOADED[key] = ttfont
-    return Font(source, ttfont)
+    return SkippedFont(source, reason) if reason else Font(source)
 
 
 def parse_configured(value: str, origin: str) -> FontSource:
@@ -455,11 +553,11 @@ def discover(
     def usable(sources: Iterable[FontSource]) -> list[Font]:
         fonts = []
         for source in sources:
-            loaded = load(source)
-            if isinstance(loaded, SkippedFont):
-                skipped.setdefault((source.path, source.subfont), loaded)
+            found = open_font(source)
+            if isinstance(found, SkippedFont):
+                skipped.setdefault((source.path, source.subfont), found)
             else:
-                fonts.append(loaded)
+                fonts.append(found)
         return fonts
 
     by_style = {role: usable(_known_sources(files, role)) for role in FontRole}
@@ -480,7 +578,8 @@ def discover(
                 unique.append(font)
         # Configured fonts come first even when they are not CJK (the office chose them),
         # but a chain must never be led by a font without Chinese when one with it exists.
-        if unique and not unique[0].is_cjk:
+        # (The known families are Chinese fonts: checking them would load them all.)
+        if configured.get(role) and unique and not unique[0].is_cjk:
             unique.sort(key=lambda f: not f.is_cjk)
         chains[role] = FontChain(role, tuple(unique))
     if not any(chain.fonts for chain in chains.values()):

@@ -7,6 +7,7 @@ lacks 𬌗 (U+2C317), 霞鹜文楷 has it, which is exactly the fallback case of
 from __future__ import annotations
 
 import io
+import shutil
 import struct
 from pathlib import Path
 
@@ -212,3 +213,40 @@ def test_the_fonts_command_says_what_to_install_when_there_is_no_font(tmp_path, 
     monkeypatch.setattr(command, "system_fonts", lambda: discover(dirs=[tmp_path]))
     with pytest.raises(CommandError, match="apt-get install fonts-wqy-microhei fonts-lxgw-wenkai"):
         call_command("fonts")
+
+
+def test_fonts_are_loaded_only_when_a_string_needs_them(installed, tmp_path):
+    # Copies: files no other test has loaded in this process (fonts load once per file).
+    for font in (WQY, WENKAI):
+        shutil.copy(font, tmp_path / font.name)
+    found = discover(dirs=[tmp_path])
+    assert not any(font.loaded for chain in found.chains.values() for font in chain.fonts)
+    hei = found.chain(FontRole.HEI)
+    hei.runs("张三")
+    assert [font.loaded for font in hei.fonts] == [True, False]  # the fallback waits
+    (run,) = hei.runs(f"王{RARE}")
+    assert run.font.source.path.name == WENKAI.name and all(f.loaded for f in hei.fonts)
+
+
+def _set_fs_type(path: Path, fs_type: int) -> None:
+    """Write the OS/2 licence flags of face 0 (a font that forbids embedding)."""
+    data = bytearray(path.read_bytes())
+    offset = struct.unpack(">I", data[12:16])[0] if data[:4] == b"ttcf" else 0
+    (tables,) = struct.unpack(">H", data[offset + 4 : offset + 6])
+    for i in range(tables):
+        entry = offset + 12 + 16 * i
+        if data[entry : entry + 4] == b"OS/2":
+            (table,) = struct.unpack(">I", data[entry + 8 : entry + 12])
+            data[table + 8 : table + 10] = struct.pack(">H", fs_type)
+    path.write_bytes(bytes(data))
+
+
+def test_a_font_that_forbids_embedding_is_skipped_before_it_is_loaded(installed, tmp_path):
+    restricted = tmp_path / WQY.name
+    shutil.copy(WQY, restricted)
+    _set_fs_type(restricted, 0x0002)  # "restricted licence embedding"
+    assert "fsType" in (sniff(restricted) or "")
+    found = discover(dirs=[tmp_path, WENKAI.parent])
+    reasons = {s.source.path: s.reason for s in found.skipped}
+    assert "禁止嵌入" in reasons[restricted]
+    assert [f.source.path for f in found.chain(FontRole.HEI).fonts] == [WENKAI]

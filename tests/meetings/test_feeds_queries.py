@@ -84,4 +84,8 @@ def test_two_thousand_events_in_at_most_ten_queries(
     with django_assert_max_num_queries(3):
         again = client.get(f"/ical/{raw}.ics")
     assert again.content == response.content
+    # A phone that sends its ETag back: no calendar is built, whatever the feed's size.
+    with django_assert_max_num_queries(3):
+        unchanged = client.get(f"/ical/{raw}.ics", HTTP_IF_NONE_MATCH=again["ETag"])
+    assert unchanged.status_code == 304
     cache.clear()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.timeutil import at_local, localtime
@@ -227,6 +229,41 @@ def test_the_board_costs_a_constant_number_of_queries(
             response = client.get(f"/board/?date={page_day()}{view}")
         assert response.status_code == 200
         assert response.content.decode().count("/meetings/") >= n_rooms * per_room
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["", "&view=week"])
+def test_the_query_count_does_not_grow_with_rooms_or_bookings(view, organiser, outsider, approver):
+    # DESIGN §10: "independent of rooms and bookings" — the same count, not only ≤ 10.
+    def count(user) -> int:
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/board/?date={page_day()}{view}").status_code == 200
+        return len(captured.captured_queries)
+
+    users = (organiser, outsider, approver)
+    fill(2, 1, organiser)
+    small = [count(user) for user in users]
+    day = page_day()
+    for i in range(20):
+        room = make_room(f"大会议室{i:02d}")
+        for j in range(6):
+            start = at_local(day, dt.time(8 + 2 * j))
+            make_meeting(
+                room=room,
+                start=start,
+                end=start + dt.timedelta(hours=1),
+                organizer=organiser,
+                confidentiality=Confidentiality.CONFIDENTIAL if j % 2 else Confidentiality.NORMAL,
+            )
+            # Meetings on other days are in the table, not on the page.
+            make_meeting(
+                room=room,
+                start=start - dt.timedelta(days=7),
+                end=start - dt.timedelta(days=7) + dt.timedelta(hours=1),
+                organizer=organiser,
+            )
+    assert [count(user) for user in users] == small
 
 
 @pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])

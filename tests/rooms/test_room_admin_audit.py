@@ -42,6 +42,11 @@ def room_form(room: Room, **changes: Any) -> dict[str, Any]:
         "vc_resources-INITIAL_FORMS": "0",
         "vc_resources-MIN_NUM_FORMS": "0",
         "vc_resources-MAX_NUM_FORMS": "1000",
+        # The seat layouts inline (rooms.admin.RoomLayoutInline): none.
+        "layouts-TOTAL_FORMS": "0",
+        "layouts-INITIAL_FORMS": "0",
+        "layouts-MIN_NUM_FORMS": "0",
+        "layouts-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return data

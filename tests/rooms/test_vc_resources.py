@@ -128,6 +128,10 @@ def test_a_terminal_added_inline_on_the_room_is_a_terminal(root):
         "vc_resources-0-name": "华为 TE40",
         "vc_resources-0-number": "7101",
         "vc_resources-0-active": "on",
+        "layouts-TOTAL_FORMS": "0",
+        "layouts-INITIAL_FORMS": "0",
+        "layouts-MIN_NUM_FORMS": "0",
+        "layouts-MAX_NUM_FORMS": "1000",
     }
     response = client_for(root).post(f"/admin/rooms/room/{room.pk}/change/", terminal_form)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -30,10 +30,13 @@ from core.models import Person, Unit
 from core.roles import Role as UserRole
 from core.timeutil import at_local, localtime
 from core.workdays import is_workday
-from meetings.models import BranchLevel, Confidentiality, Kind, Meeting, Role, Status
+from meetings.agenda import agenda_item_add, notice_save
+from meetings.attendees import rsvp_answer
+from meetings.models import BranchLevel, Confidentiality, Kind, Meeting, Role, Rsvp, Status
+from meetings.seating.services import seating_arrange
 from meetings.services import AttendeeSpec, meeting_approve, meeting_create
 from meetings.vc_providers import VcRequest
-from rooms.models import Equipment, Layout, Room, VcKind, VcResource
+from rooms.models import Equipment, Layout, Room, RoomLayout, VcKind, VcResource
 
 # Printed by `make run` and in the README: these accounts are for trying the system.
 DEMO_PASSWORD = "huiwu-demo"  # noqa: S105
@@ -204,6 +207,38 @@ VC_POOL: list[tuple[str, str, int]] = [
 ]
 # Rooms with a VC terminal, which makes them usable as a 分会场: room, terminal name, number.
 VC_TERMINALS: list[tuple[str, str, str]] = [("视频会议室", "视频会议室终端", "7101")]
+
+# Seat layouts (rooms.layouts params): room, layout name, kind, params; the first of a
+# room is its default. Meetings in these rooms are seated by protocol when seeded.
+ROOM_LAYOUTS: list[tuple[str, str, str, dict[str, Any]]] = [
+    (
+        "第一会议室",
+        "主席台两排+台下",
+        Layout.ROSTRUM,
+        {
+            "rostrum_rows": [7, 9],
+            "audience_rows": 3,
+            "audience_blocks": [4, 8, 4],
+            "lectern": "left",
+        },
+    ),
+    ("常务会议室", "U形（常务会议）", Layout.U_SHAPE, {"head": 5, "arm": 12}),
+    ("常务会议室", "长条桌（会谈）", Layout.LONG_TABLE, {"per_side": 12}),
+    ("视频会议室", "课桌式", Layout.CLASSROOM, {"rows": 5, "blocks": [4, 4]}),
+    ("接待室", "会见（沙发）", Layout.RECEPTION, {"per_side": 5}),
+    (
+        "多功能厅",
+        "主席台+台下三区",
+        Layout.ROSTRUM,
+        {
+            "rostrum_rows": [9, 11],
+            "audience_rows": 12,
+            "audience_blocks": [4, 8, 4],
+            "lectern": "right",
+        },
+    ),
+    ("多功能厅", "课桌式（培训）", Layout.CLASSROOM, {"rows": 14, "blocks": [5, 5, 5]}),
+]
 
 
 @dataclass(frozen=True)
@@ -444,6 +479,16 @@ def _rooms() -> dict[str, Room]:
         VcResource.objects.create(
             kind=VcKind.TERMINAL, name=name, number=number, room=rooms[room_name]
         )
+    seen: set[str] = set()
+    for room_name, name, kind, params in ROOM_LAYOUTS:
+        RoomLayout.objects.create(
+            room=rooms[room_name],
+            name=name,
+            kind=kind,
+            params=params,
+            is_default=room_name not in seen,
+        )
+        seen.add(room_name)
     return rooms
 
 
@@ -540,7 +585,77 @@ def seed(*, now: dt.datetime) -> SeedResult | None:
                     result.refused.append(f"{day} {plan.title}：{exc.message}")
                     continue
                 result.created.append(meeting)
+                if plan.kind == Kind.EXECUTIVE:
+                    _executive_papers(meeting, people=people, users=users, now=now)
+        _seat(result, users=users, now=now)
     return result
+
+
+def _seat(result: SeedResult, *, users: dict[str, User], now: dt.datetime) -> None:
+    """Seat the meetings held in rooms with a stored layout (the 常务会议 among them)."""
+    with_layouts = {room for room, _, _, _ in ROOM_LAYOUTS}
+    for meeting in result.created:
+        if meeting.room is None or meeting.room.name not in with_layouts:
+            continue
+        try:
+            seating_arrange(actor=users["staff"], meeting=meeting, now=now)
+        except DomainError as exc:
+            result.refused.append(f"{meeting.title} 排座：{exc.message}")
+
+
+def _executive_papers(
+    meeting: Meeting, *, people: dict[str, Person], users: dict[str, User], now: dt.datetime
+) -> None:
+    """The 常务会议's agenda (units and 候会 per item), notice, and a few RSVP answers."""
+    staff = users["staff"]
+    start = meeting.start
+    minutes = dt.timedelta(minutes=1)
+    items = [
+        ("听取全县重点项目建设进展情况汇报", "吴志明", ("发展和改革局", "财政局", "自然资源局"), 0),
+        ("研究城区供热价格调整事宜", "谢志勇", ("住房和城乡建设局", "财政局"), 50),
+        ("其他事项", "", (), 100),
+    ]
+    for topic, presenter, units, offset in items:
+        who = people[presenter] if presenter else None
+        agenda_item_add(
+            meeting=meeting,
+            actor=staff,
+            now=now,
+            topic=topic,
+            starts_at=start + offset * minutes,
+            presenter=f"{who.unit.name} {who.name}" if who else "",
+            unit_ids=list(Unit.objects.filter(name__in=units).values_list("pk", flat=True)),
+            # 列席单位 wait outside from ten minutes before their item.
+            wait_from=start + (offset - 10) * minutes if units else None,
+        )
+    day_before = localtime(start).date() - dt.timedelta(days=1)
+    deadline = at_local(day_before, dt.time(17, 0))
+    notice_save(
+        meeting=meeting,
+        actor=staff,
+        now=now,
+        doc_number="",
+        addressees="县政府各副县长，县政府办公室，各有关单位",
+        requirements="请参会人员提前10分钟到达会场，将手机调至静音。\n"
+        "汇报单位主要负责同志汇报，每个议题汇报时间不超过10分钟。",
+        contact="县政府办公室会务科 林晓燕",
+        issuer=OFFICE,
+        issued_on=localtime(now).date(),
+        rsvp_deadline=deadline if deadline > now else None,
+    )
+    roster = {a.person.name: a for a in meeting.attendances.select_related("person") if a.person}
+    answers = [
+        ("吴志明", Rsvp.ATTENDING, {}),
+        (
+            "林国栋",
+            Rsvp.SUBSTITUTE,
+            {"substitute_name": "陈晓峰", "substitute_title": "财政局副局长"},
+        ),
+        ("梁文军", Rsvp.LEAVE, {"note": "赴省自然资源厅参加培训"}),
+    ]
+    for name, answer, extra in answers:
+        if name in roster:
+            rsvp_answer(attendance=roster[name], answer=answer, now=now, actor=staff, **extra)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
