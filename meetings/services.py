@@ -50,7 +50,7 @@ from meetings.vc import link_test_minutes_for
 from meetings.vc_providers import VcRequest
 from meetings.vc_services import vc_after_save, vc_validate
 from rooms.models import Room, VcKind
-from rooms.services import free_slots, rooms_free_for, within_hours
+from rooms.services import Buffers, free_slots, rooms_free_for, within_hours
 
 log = logging.getLogger(__name__)
 
@@ -261,8 +261,23 @@ def alternatives_for(
     needed_capacity: int,
     now: dt.datetime,
     exclude_id: int | None = None,
+    setup_minutes: int | None = None,
+    teardown_minutes: int | None = None,
+    branch_of: str = "",
+    link_test_minutes: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Other rooms that fit at that time, and the wanted room's next free slots."""
+    """Other rooms that fit at that time, and the wanted room's next free slots.
+
+    Measured with the request's own buffers and 联调 time, and for a 分会场 only rooms
+    with a terminal: an alternative must be bookable exactly as offered.
+    """
+    buffers = Buffers(
+        setup_minutes=setup_minutes,
+        teardown_minutes=teardown_minutes,
+        extra_lead=dt.timedelta(
+            minutes=link_test_minutes_for(branch_of=branch_of, link_test_minutes=link_test_minutes)
+        ),
+    )
     rooms = rooms_free_for(
         start=start,
         end=end,
@@ -271,6 +286,8 @@ def alternatives_for(
         exclude_room_id=room.pk,
         busy=busy_intervals,
         exclude_meeting_id=exclude_id,
+        buffers=buffers,
+        needs_terminal=bool(branch_of),
     )
     slots = free_slots(
         room=room,
@@ -278,6 +295,7 @@ def alternatives_for(
         after=max(start, now),
         busy=busy_intervals,
         exclude_meeting_id=exclude_id,
+        buffers=buffers,
     )
     return {
         "rooms": [
@@ -351,6 +369,10 @@ def booking_check(
             needed_capacity=max(expected_attendance or 0, len(ids)),
             now=now,
             exclude_id=exclude_id,
+            setup_minutes=setup_minutes,
+            teardown_minutes=teardown_minutes,
+            branch_of=branch_of,
+            link_test_minutes=link_test_minutes,
         )
     return check
 
@@ -711,6 +733,10 @@ def meeting_create(
             end=end,
             needed_capacity=max(expected_attendance or 0, len(person_ids)),
             now=now,
+            setup_minutes=setup_minutes,
+            teardown_minutes=teardown_minutes,
+            branch_of=branch_of,
+            link_test_minutes=link_test_minutes,
         )
         raise
     return meeting
@@ -924,6 +950,10 @@ def meeting_update(
             needed_capacity=max(meeting.expected_attendance or 0, len(person_ids)),
             now=now,
             exclude_id=meeting.pk,
+            setup_minutes=changes.get("setup_minutes", meeting.setup_minutes),
+            teardown_minutes=changes.get("teardown_minutes", meeting.teardown_minutes),
+            branch_of=changes.get("branch_of", meeting.branch_of),
+            link_test_minutes=changes.get("link_test_minutes", meeting.link_test_minutes),
         )
         raise
     except DomainError:

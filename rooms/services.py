@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -34,14 +35,46 @@ SLOT_STEP = dt.timedelta(minutes=30)
 SLOT_SEARCH_DAYS = 14
 
 
+@dataclass(frozen=True)
+class Buffers:
+    """A booking's own 布场/撤场 overrides and any extra lead (a 分会场's 联调).
+
+    None means "the room's default", so one request is measured against each candidate
+    room with that room's buffers unless the request fixed its own.
+    """
+
+    setup_minutes: int | None = None
+    teardown_minutes: int | None = None
+    extra_lead: dt.timedelta = dt.timedelta()
+
+    def around(self, room: Room, start: dt.datetime, end: dt.datetime) -> Interval:
+        setup = room.setup_minutes if self.setup_minutes is None else self.setup_minutes
+        teardown = room.teardown_minutes if self.teardown_minutes is None else self.teardown_minutes
+        return (
+            start - self.extra_lead - dt.timedelta(minutes=setup),
+            end + dt.timedelta(minutes=teardown),
+        )
+
+
+ROOM_DEFAULTS = Buffers()
+
+
 def rooms_fitting(
     *,
     min_capacity: int = 1,
     equipment_codes: Sequence[str] = (),
     exclude_room_id: int | None = None,
+    needs_terminal: bool = False,
 ) -> list[Room]:
-    """Active rooms with room for `min_capacity` people and all of the equipment."""
+    """Active rooms with room for `min_capacity` people and all of the equipment.
+
+    `needs_terminal`: only rooms with an active VC terminal (a 分会场 needs one).
+    """
     qs = Room.objects.filter(active=True, capacity__gte=min_capacity)
+    if needs_terminal:
+        qs = qs.filter(
+            pk__in=VcResource.objects.filter(kind=VcKind.TERMINAL, active=True).values("room_id")
+        )
     if exclude_room_id:
         qs = qs.exclude(pk=exclude_room_id)
     codes = sorted(set(equipment_codes))
@@ -61,11 +94,10 @@ def within_hours(room: Room, start: dt.datetime, end: dt.datetime) -> bool:
     )
 
 
-def room_occupied(room: Room, start: dt.datetime, end: dt.datetime) -> Interval:
-    return (
-        start - dt.timedelta(minutes=room.setup_minutes),
-        end + dt.timedelta(minutes=room.teardown_minutes),
-    )
+def room_occupied(
+    room: Room, start: dt.datetime, end: dt.datetime, buffers: Buffers = ROOM_DEFAULTS
+) -> Interval:
+    return buffers.around(room, start, end)
 
 
 def rooms_free_for(
@@ -78,25 +110,28 @@ def rooms_free_for(
     exclude_room_id: int | None = None,
     exclude_meeting_id: int | None = None,
     limit: int = 5,
+    buffers: Buffers = ROOM_DEFAULTS,
+    needs_terminal: bool = False,
 ) -> list[Room]:
-    """Rooms that fit and are free (with their own buffers) for [start, end), smallest first."""
+    """Rooms that fit and are free (with the buffers) for [start, end), smallest first."""
     candidates = [
         r
         for r in rooms_fitting(
             min_capacity=min_capacity,
             equipment_codes=equipment_codes,
             exclude_room_id=exclude_room_id,
+            needs_terminal=needs_terminal,
         )
         if within_hours(r, start, end)
     ]
     if not candidates:
         return []
-    window_start = min(room_occupied(r, start, end)[0] for r in candidates)
-    window_end = max(room_occupied(r, start, end)[1] for r in candidates)
+    window_start = min(room_occupied(r, start, end, buffers)[0] for r in candidates)
+    window_end = max(room_occupied(r, start, end, buffers)[1] for r in candidates)
     taken = busy([r.pk for r in candidates], window_start, window_end, exclude_meeting_id)
     free = []
     for room in candidates:
-        o_start, o_end = room_occupied(room, start, end)
+        o_start, o_end = room_occupied(room, start, end, buffers)
         if not any(overlaps(o_start, o_end, s, e) for s, e in taken.get(room.pk, [])):
             free.append(room)
             if len(free) >= limit:
@@ -121,6 +156,7 @@ def free_slots(
     busy: BusyFn,
     exclude_meeting_id: int | None = None,
     limit: int = 3,
+    buffers: Buffers = ROOM_DEFAULTS,
 ) -> list[Interval]:
     """The room's next free slots of `duration` on working days, at most one a day.
 
@@ -129,8 +165,9 @@ def free_slots(
     office hours (WORKDAY_START–WORKDAY_END, inside the room's bookable hours). The
     room's buffers must fit too.
     """
-    setup = dt.timedelta(minutes=room.setup_minutes)
-    teardown = dt.timedelta(minutes=room.teardown_minutes)
+    # Whatever lies before the start (布场, 联调) and after the end (撤场) must be free too.
+    probe_start, probe_end = buffers.around(room, after, after)
+    setup, teardown = after - probe_start, probe_end - after
     first = localtime(after)
     horizon = first + dt.timedelta(days=SLOT_SEARCH_DAYS)
     taken = busy(
