@@ -77,7 +77,7 @@ test: $(STAMP) $(NODE_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core rooms meetings
+	$(BIN)/mypy core rooms meetings bench
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -86,12 +86,6 @@ def setup_django(name: str, *, migrate: bool = True) -> Path:
     return var
 
 
-def database_file() -> Path:
-    from django.conf import settings
-
-    return Path(settings.DATABASES["default"]["NAME"])
-
-
 # --- timing ---------------------------------------------------------------------------
 
 
@@ -147,10 +141,6 @@ def interleaved(cases: Mapping[str, Case], reps: int, *, warmup: int = 1) -> dic
             samples[name].cpu.append(time.process_time() - cpu)
             samples[name].wall.append(time.perf_counter() - wall)
     return samples
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
 
 
 def collect_garbage() -> None:

@@ -180,6 +180,9 @@ class Meeting(models.Model):
             models.Index(
                 fields=["hold_expires_at"], condition=Q(status="pending"), name="meeting_holds"
             ),
+            # What a calendar feed's ETag reads of each meeting (meetings.calendar
+            # _fingerprint), without reading the meeting's whole row.
+            models.Index(fields=["id", "end", "status", "updated_at"], name="meeting_fingerprint"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_end_after_start"),
