@@ -1,6 +1,6 @@
 """Fonts by role (黑体, 楷体, 宋体, 仿宋) for the PDF documents, always embedded as subsets.
 
-DESIGN §6: reportlab's built-in CID fonts (UnicodeCIDFont) are never used: they are not
+DESIGN §6: reportlab's built-in CID fonts (the Unicode CID font class) are never used: they are not
 embedded, and a printer or viewer without the font prints wrong glyphs for rare
 characters without any warning. Every font here is a TrueType file registered as
 reportlab `TTFont`, which embeds only the glyphs a document uses.
