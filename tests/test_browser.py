@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -43,6 +44,14 @@ def _need_browser() -> None:
         pytest.skip(missing)
 
 
+def launch(p: Any) -> Any:
+    """Debian's Chromium, headless; no background networking (the intranet has none)."""
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
 def _workday_ahead(days: int = 4) -> dt.date:
     day = localtime(timezone.now()).date() + dt.timedelta(days=days)
     while not is_workday(day):
@@ -70,10 +79,7 @@ def test_book_clash_hold_and_approve_in_a_real_browser(live_server, transactiona
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.set_default_timeout(15_000)
 

@@ -17,7 +17,7 @@ from meetings import attendees as svc
 from meetings.models import Attendance, Rsvp
 from tests.api_support import when
 from tests.factories import make_meeting, make_person, make_room, make_unit, make_user
-from tests.test_browser import CHROMIUM, SHOTS, _need_browser
+from tests.test_browser import SHOTS, _need_browser, launch
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +46,7 @@ def test_roster_rsvp_and_checkin_in_a_real_browser(live_server, transactional_db
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.set_default_timeout(15_000)
         page.goto(f"{base}/meetings/{meeting.pk}/attendees/")

@@ -18,7 +18,7 @@ from meetings.seating.selectors import seating_state
 from tests.api_support import when
 from tests.factories import NOW, make_user
 from tests.meetings.seating_support import scene, seat_of
-from tests.test_browser import CHROMIUM, SHOTS, _need_browser, _workday_ahead
+from tests.test_browser import SHOTS, _need_browser, _workday_ahead, launch
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,7 @@ def test_drag_a_name_onto_another_seat_swaps_them(live_server, transactional_db,
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
         page.set_default_timeout(15_000)
         page.goto(f"{base}/meetings/{s.meeting.pk}/")

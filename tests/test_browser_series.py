@@ -18,7 +18,7 @@ from core.roles import Role
 from core.timeutil import at_local, localtime
 from meetings.models import Meeting, MeetingSeries, Status
 from tests.factories import make_meeting, make_person, make_room, make_user
-from tests.test_browser import CHROMIUM, SHOTS, _need_browser
+from tests.test_browser import SHOTS, _need_browser, launch
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +54,7 @@ def test_weekly_series_with_a_skipped_clash_and_one_occurrence_edited(
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 1000}, locale="zh-CN")
         page.set_default_timeout(15_000)
 
@@ -175,10 +172,7 @@ def test_an_admin_preempts_through_the_dialog(live_server, transactional_db, mon
     )
     base = live_server.url
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.set_default_timeout(15_000)
         page.goto(f"{base}/board/")

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from core.roles import Role
 from meetings.models import Meeting, VcLink
 from tests.factories import make_pool, make_room, make_terminal, make_user
-from tests.test_browser import CHROMIUM, SHOTS, _need_browser, _workday_ahead
+from tests.test_browser import SHOTS, _need_browser, _workday_ahead, launch
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,7 @@ def test_book_a_meeting_with_a_vc_link_in_a_real_browser(
     base = live_server.url
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
         page.set_default_timeout(15_000)
 
