@@ -29,6 +29,10 @@ class AuditedModelAdmin(admin.ModelAdmin):
     the services, whose API-shaped errors the admin could not show.
     """
 
+    # Robot webhook addresses typed without a scheme are https (企业微信/钉钉 serve
+    # nothing else); saying so also keeps Django 5.2's deprecation warning away.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     # Plain fields, recorded as core.audit.snapshot records them.
     audit_fields: ClassVar[list[str]] = []
     # Many-to-many fields, each recorded as the sorted values of the given attribute.
@@ -129,7 +133,7 @@ class PersonAdmin(AuditedModelAdmin):
     filter_horizontal = ["secretaries"]
     fieldsets = [
         (None, {"fields": ["name", "title", "unit", "rank", "is_leader", "active"]}),
-        ("联系方式", {"fields": ["email", "phone"]}),
+        ("联系方式与通知", {"fields": ["email", "phone", "notify_channel", "robot_webhook"]}),
         ("账号", {"fields": ["user", "secretaries"]}),
     ]
 

@@ -17,6 +17,14 @@ class Unit(models.Model):
     name = models.CharField("单位名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30, blank=True)
     order = models.PositiveIntegerField("排序号", default=100, help_text="惯例顺序，数字小的在前")
+    # The unit's work group on 企业微信 or 钉钉: people whose channel is a group robot and
+    # who have no robot address of their own are told there (with an @ of their phone).
+    robot_webhook = models.URLField(
+        "工作群机器人地址",
+        max_length=500,
+        blank=True,
+        help_text="企业微信或钉钉群机器人的 Webhook 地址",
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -24,6 +32,15 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NotifyChannel(models.TextChoices):
+    """How a person is told of invitations, changes and reminders (DESIGN §9)."""
+
+    EMAIL = "email", "电子邮件"
+    WECOM = "wecom", "企业微信群机器人"
+    DINGTALK = "dingtalk", "钉钉群机器人"
+    NONE = "none", "仅站内通知"
 
 
 class Person(models.Model):
@@ -53,6 +70,15 @@ class Person(models.Model):
     )
     email = models.EmailField("电子邮箱", blank=True)
     phone = models.CharField("电话", max_length=30, blank=True)
+    notify_channel = models.CharField(
+        "通知方式", max_length=20, choices=NotifyChannel.choices, default=NotifyChannel.EMAIL
+    )
+    robot_webhook = models.URLField(
+        "群机器人地址",
+        max_length=500,
+        blank=True,
+        help_text="留空则使用所在单位的工作群机器人",
+    )
     active = models.BooleanField("在职", default=True)
 
     class Meta:
@@ -129,3 +155,20 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Counter(models.Model):
+    """A named number bumped in the same transaction as the writes it stands for.
+
+    `bookings` changes whenever anything that decides availability changes, so a cached
+    answer keyed by it is never stale on any process or worker (the cache may be local).
+    """
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "版本计数"
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

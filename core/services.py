@@ -19,8 +19,19 @@ from core.audit import audit_record, diff, snapshot
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import Person, Unit
 
-UNIT_AUDIT_FIELDS = ["name", "short_name", "order"]
-PERSON_AUDIT_FIELDS = ["name", "title", "unit", "rank", "is_leader", "email", "phone", "active"]
+UNIT_AUDIT_FIELDS = ["name", "short_name", "order", "robot_webhook"]
+PERSON_AUDIT_FIELDS = [
+    "name",
+    "title",
+    "unit",
+    "rank",
+    "is_leader",
+    "email",
+    "phone",
+    "notify_channel",
+    "robot_webhook",
+    "active",
+]
 
 # What person_update accepts; `unit_id` is resolved to a unit here, so that an unknown
 # id is an error naming the field rather than an IntegrityError.

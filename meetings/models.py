@@ -158,6 +158,15 @@ class Meeting(models.Model):
     link_test_minutes = models.PositiveIntegerField(
         "联调（分钟）", null=True, blank=True, help_text="分会场开会前的联调时间；留空用默认值"
     )
+    reminder_minutes = models.PositiveIntegerField(
+        "会前提醒（分钟）",
+        null=True,
+        blank=True,
+        help_text="开会前多少分钟提醒参会人员；留空不提醒",
+    )
+    # The start time the reminder went out for: a moved meeting is reminded again for its
+    # new time, an unmoved one never twice (the worker claims it by a conditional update).
+    reminder_sent_for = models.DateTimeField("已提醒的开始时间", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -304,27 +313,142 @@ class Attendance(models.Model):
         return self.person.unit.name if self.person else self.guest_unit
 
 
+class Channel(models.TextChoices):
+    """Where one notification goes; chosen from the directory when it is queued."""
+
+    INBOX = "inbox", "站内"
+    EMAIL = "email", "电子邮件"
+    WECOM = "wecom", "企业微信群机器人"
+    DINGTALK = "dingtalk", "钉钉群机器人"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+    SKIPPED = "skipped", "无需发送"
+
+
 class Notification(models.Model):
-    """An outbox entry for a user; the worker delivers it, the staff pages show it."""
+    """An outbox entry: one message to one person or user, and its delivery record.
+
+    Rows are written in the same transaction as the change they tell of; the worker
+    delivers them after commit. A row is claimed by a conditional update (pending →
+    sending) so that two workers never send it twice; a failed send is retried with
+    back-off and stays visible as `failed` with its last error, never dropped.
+    The invitation (`ics`) is frozen when the row is written: the UID and SEQUENCE are
+    those the feeds showed at that moment, even if the meeting is later deleted.
+    """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )
     meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=40)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Delivery.
+    channel = models.CharField(
+        "发送方式", max_length=20, choices=Channel.choices, default=Channel.INBOX
+    )
+    address = models.CharField("发送地址", max_length=500, blank=True)
+    # Phone numbers to @ in a group-robot message.
+    mention = models.CharField("@手机号", max_length=30, blank=True)
+    status = models.CharField(
+        "发送状态",
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    last_error = models.TextField("最近错误", blank=True)
+    # The iCalendar invitation sent with an e-mail: METHOD:REQUEST or METHOD:CANCEL.
+    ics_method = models.CharField(max_length=10, blank=True)
+    ics = models.TextField(blank=True)
+    # Makes "queue this once" idempotent (e.g. one reminder per person per start time).
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = verbose_name_plural = "通知"
+        indexes = [
+            # What the worker's sweep reads: due deliveries only.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notification_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class PrintJobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "生成中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class PrintJob(models.Model):
+    """A large document rendered by the worker; the page polls it for progress.
+
+    The file goes through Django storage (`file`), so any web process can serve it.
+    `meeting` is SET_NULL: a job whose meeting was deleted fails with a message instead
+    of vanishing.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="print_jobs"
+    )
+    kind = models.CharField("文档", max_length=30)
+    options = models.JSONField("选项", default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=PrintJobStatus.choices, default=PrintJobStatus.QUEUED
+    )
+    done = models.PositiveIntegerField("已完成", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    file = models.FileField("文件", upload_to="print/%Y/%m/", max_length=300, blank=True)
+    filename = models.CharField("下载文件名", max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Progress writes touch this; a `running` job whose heartbeat is old was killed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "打印任务"
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == PrintJobStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
 
 
 class VcProvider(models.TextChoices):

@@ -26,7 +26,9 @@ def test_adding_a_unit_in_the_admin_is_audited(root):
     unit = Unit.objects.get(name="县教育局")
     [entry] = audit_for(unit)
     assert (entry.actor, entry.action) == (root, "create")
-    assert entry.changes == {"after": {"name": "县教育局", "short_name": "教育局", "order": 30}}
+    assert entry.changes == {
+        "after": {"name": "县教育局", "short_name": "教育局", "order": 30, "robot_webhook": ""}
+    }
 
 
 def test_changing_a_person_and_their_secretaries_in_the_admin_is_audited(root):
@@ -44,6 +46,8 @@ def test_changing_a_person_and_their_secretaries_in_the_admin_is_audited(root):
             "active": "on",
             "email": "",
             "phone": "",
+            "notify_channel": "email",
+            "robot_webhook": "",
             "user": "",
             "secretaries": [str(secretary.pk)],
         },

@@ -25,7 +25,9 @@ def test_unit_create_saves_and_audits_the_new_values(admin):
     assert (unit.name, unit.short_name, unit.order) == ("县教育局", "教育局", 30)
     [entry] = audit_for(unit)
     assert (entry.actor, entry.action, entry.at) == (admin, "create", NOW)
-    assert entry.changes == {"after": {"name": "县教育局", "short_name": "教育局", "order": 30}}
+    assert entry.changes == {
+        "after": {"name": "县教育局", "short_name": "教育局", "order": 30, "robot_webhook": ""}
+    }
 
 
 @pytest.mark.parametrize("who", ["organiser", "approver", "outsider", "leader", "secretary"])
