@@ -15,6 +15,7 @@ from ninja import Router
 from ninja.responses import Status as HttpStatus
 from ninja.responses import codes_4xx
 
+from core import roles
 from core.schemas import ErrorOut, ParamId
 from meetings.access import access_meeting
 from meetings.api import _reloaded, vc_request
@@ -28,9 +29,14 @@ router = Router(tags=["vc"])
 @router.get("/vc/providers", response=list[VcProviderOut], summary="视频会议方式")
 def vc_providers(request: HttpRequest) -> list[dict[str, Any]]:
     default = default_code()
+    # What is misconfigured (setting names, the values set) is for admins; everyone else
+    # learns only that a provider cannot be used yet and whom to ask.
+    admin = roles.is_admin(request.user)
     out = []
     for code, backend in backends().items():
         problems = backend.configuration_errors()
+        if problems and not admin:
+            problems = ["尚未配置，请联系会务管理员"]
         out.append(
             {
                 "code": code,

@@ -225,6 +225,13 @@ def vc_after_save(
 # --- a booked meeting's link on its own (API endpoints, the meeting page) -----------------
 
 
+def _touch(meeting: Meeting, now: dt.datetime) -> None:
+    # The link is part of what calendars show (URL, CONFERENCE, DESCRIPTION): without a
+    # newer LAST-MODIFIED clients that compare it would keep the old link.
+    Meeting.objects.filter(pk=meeting.pk).update(updated_at=now)
+    meeting.updated_at = now
+
+
 def _locked_for_vc(meeting: Meeting, actor: Any) -> Meeting:
     if not can_edit(actor, meeting):
         raise PermissionDenied("只有承办人或会务管理员可以预订或释放视频会议")
@@ -256,7 +263,9 @@ def vc_link_allocate(
         current = _current(locked)
         if current is not None and current.active:
             raise InvalidTransition("该会议已有视频会议链接；如需更换方式，请用修改（PATCH）")
-        return vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
+        link = vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
+        _touch(meeting, now)
+        return link
 
 
 def vc_link_change(*, meeting: Meeting, actor: Any, now: dt.datetime, request: VcRequest) -> VcLink:
@@ -267,7 +276,9 @@ def vc_link_change(*, meeting: Meeting, actor: Any, now: dt.datetime, request: V
         current = _current(locked)
         if current is None or not current.active:
             raise InvalidTransition("该会议还没有视频会议链接；请先预订")
-        return vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
+        link = vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
+        _touch(meeting, now)
+        return link
 
 
 def vc_link_release(*, meeting: Meeting, actor: Any, now: dt.datetime) -> VcLink:
@@ -276,6 +287,8 @@ def vc_link_release(*, meeting: Meeting, actor: Any, now: dt.datetime) -> VcLink
         raise PermissionDenied("只有承办人或会务管理员可以预订或释放视频会议")
     with transaction.atomic():
         link = vc_release(meeting, actor=actor, now=now)
+        if link is not None:
+            _touch(meeting, now)
     if link is None:
         raise InvalidTransition("该会议没有有效的视频会议链接")
     return link

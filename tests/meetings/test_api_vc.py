@@ -98,6 +98,18 @@ def test_jitsi_without_a_base_url_is_a_clear_error(organiser, room):
     assert "JITSI_BASE_URL" in response.json()["message"]
     providers = {p["code"]: p for p in api_client(organiser).get("/api/v1/vc/providers").json()}
     assert providers["pool"]["default"] and not providers["jitsi"]["usable"]
+    # Which setting is wrong is for the admin, not for every booker.
+    assert providers["jitsi"]["problems"] == ["尚未配置，请联系会务管理员"]
+
+
+@override_settings(JITSI_BASE_URL="ftp://meet.internal.example")
+def test_only_admins_see_what_is_misconfigured(organiser, admin):
+    def jitsi_problems(user):
+        listed = api_client(user).get("/api/v1/vc/providers").json()
+        return next(p["problems"] for p in listed if p["code"] == "jitsi")
+
+    assert "ftp://meet.internal.example" not in str(jitsi_problems(organiser))
+    assert any("ftp://meet.internal.example" in p for p in jitsi_problems(admin))
 
 
 @override_settings(JITSI_BASE_URL="https://meet.example.gov.cn")
@@ -130,6 +142,27 @@ def test_allocate_change_and_release_a_booked_meetings_link(organiser, room):
     assert released.status_code == 200 and released.json()["vc"] is None
     assert client.delete(url).status_code == 409
     assert patch(client, url, {"provider": "pool"}).status_code == 409
+
+
+def test_each_link_change_is_a_change_of_the_meeting_for_calendars(organiser, room):
+    # Calendars show the link; LAST-MODIFIED comes from the meeting's updated_at.
+    make_pool("8001")
+    client = api_client(organiser)
+    meeting_id = create(client, room).json()["id"]
+    url = f"/api/v1/meetings/{meeting_id}/vc"
+
+    def stamp():
+        return Meeting.objects.get(pk=meeting_id).updated_at
+
+    seen = [stamp()]
+    assert post(client, url).status_code == 201
+    seen.append(stamp())
+    changed = patch(client, url, {"provider": "external", "url": "https://x.example/1"})
+    assert changed.status_code == 200
+    seen.append(stamp())
+    assert client.delete(url).status_code == 200
+    seen.append(stamp())
+    assert seen == sorted(seen) and len(set(seen)) == 4
 
 
 def test_only_the_organiser_or_an_admin_may_change_the_link(
