@@ -143,9 +143,35 @@ def notice_document(meeting: Meeting, *, today: dt.date) -> notice_doc.Notice:
     )
 
 
+def seat_labels(meeting: Meeting) -> dict[int, str]:
+    """The printed label of each seated attendee's seat (3排5号, 台1-2), as on the chart.
+
+    The stored seat ids are the engine's; people look for the label on the chart and the
+    name card, so a sign-in sheet showing the id would send them to the wrong seat.
+    """
+    ids = seats_by_attendance(meeting)
+    if not ids:
+        return {}
+    # Imported here: the seating package builds on the roster and documents modules.
+    from meetings.seating.selectors import seating_state
+
+    try:
+        state = seating_state(meeting)
+    except InvalidInput:
+        # A plan whose layout can no longer be built (edited by hand): the sheet still
+        # prints, with the seat ids the plan stored.
+        return ids
+    labels = {}
+    for key, attendance in state.attendances.items():
+        seat = state.arrangement.seat_of(key)
+        if seat is not None:
+            labels[attendance.pk] = state.seat_label(seat)
+    return labels
+
+
 def signin_rows(meeting: Meeting) -> list[signin_doc.SigninRow]:
     """Everyone who signs in (工作人员 run the desk and do not), unit then rank order."""
-    seats = seats_by_attendance(meeting)
+    seats = seat_labels(meeting)
     rows = [a for a in roster(meeting) if a.role != Role.STAFF]
     out = []
     for a in precedence_order(rows):

@@ -367,12 +367,17 @@ def test_the_signin_sheet_orders_by_unit_then_rank_with_seats(meeting, organiser
     roster = full_roster(meeting, organiser, c)
     add(meeting, organiser, c.finance_deputy)
     Attendance.objects.filter(pk=roster["张建国"].pk).update(rank_override=5)  # after 李 and 王
-    plan = SeatingPlan.objects.create(meeting=meeting, kind="rostrum")
+    plan = SeatingPlan.objects.create(
+        meeting=meeting,
+        kind="rostrum",
+        params={"rostrum_rows": [5], "audience_rows": 2, "audience_blocks": [4, 4]},
+    )
     SeatAssignment.objects.create(plan=plan, seat_id="R1-01", attendance=roster["李卫东"])
     doc = signin_document(meeting)
     names = [r.name for r in doc.rows]
     assert names == ["李卫东", "王海燕", "张建国", "林国栋", "陈晓峰", "唐建平", "周教授"]
-    assert doc.rows[0].seat == "R1-01" and doc.rows[1].seat == ""
+    # The label printed on the seating chart and the card, not the engine's seat id.
+    assert doc.rows[0].seat == "台1-1" and doc.rows[1].seat == ""
     assert doc.place.endswith("第一会议室") and "9:00–11:00" in doc.when
 
 
