@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from meetings import views, views_feeds, views_schedule, views_seating, views_series, views_slots
+from meetings import (
+    views,
+    views_feeds,
+    views_room_feeds,
+    views_schedule,
+    views_seating,
+    views_series,
+    views_slots,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
@@ -48,6 +56,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "my/schedule/feeds/<int:pk>/revoke/",
         views_schedule.schedule_feed_revoke,
         name="schedule_feed_revoke",
+    ),
+    path("rooms/feeds/", views_room_feeds.room_feeds, name="room_feeds"),
+    path("rooms/feeds/new/", views_room_feeds.room_feed_create, name="room_feed_create"),
+    path(
+        "rooms/feeds/<int:pk>/revoke/",
+        views_room_feeds.room_feed_revoke,
+        name="room_feed_revoke",
     ),
     # The calendar feed: the token is the credential (no login), see views_feeds.
     path("ical/<str:token>.ics", views_feeds.feed_ics, name="feed_ics"),

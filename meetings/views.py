@@ -28,6 +28,7 @@ from core.exceptions import DomainError, InvalidInput, NotFound
 from core.exceptions import PermissionDenied as DomainPermissionDenied
 from core.models import AuditEntry
 from core.names import user_display_name
+from core.params import parse_id
 from core.timeutil import localtime
 from meetings import board as board_selector
 from meetings.access import (
@@ -39,6 +40,7 @@ from meetings.access import (
 )
 from meetings.attendees import AUDIT_ACTIONS as ROSTER_AUDIT_ACTIONS
 from meetings.attendees import AUDIT_FIELDS as ROSTER_AUDIT_FIELDS
+from meetings.feeds import can_manage_room_feeds
 from meetings.forms import CancelForm, DecisionForm, MeetingForm, VcForm, roster_changed
 from meetings.forms_series import recurrence_form
 from meetings.models import BLOCKING, BranchLevel, Confidentiality, Kind, Meeting, Priority, Status
@@ -146,6 +148,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "prev_day": day - step,
         "next_day": day + step,
         "day_label": _day_label(day),
+        "room_feeds": can_manage_room_feeds(request.user),
     }
     if week:
         wb = board_selector.board_week(user=request.user, day=day)
@@ -303,8 +306,9 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     """Initial values from the board (?room=&date=&start=) or a link (?date=…)."""
     initial: dict[str, Any] = {}
     get = request.GET
-    if get.get("room", "").isdigit():
-        initial["room"] = int(get["room"])
+    room_id = parse_id(get.get("room"))
+    if room_id:
+        initial["room"] = room_id
     if get.get("date"):
         day = _local_date(get["date"], dt.date.min)
         if day != dt.date.min:
@@ -322,7 +326,7 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     if get.get("title"):
         initial["title"] = get["title"][:200]
     # 找时间 links carry the people it searched for.
-    people = [int(p) for p in get.getlist("attendees")[:500] if p.isdigit() and len(p) < 16]
+    people = [i for i in map(parse_id, get.getlist("attendees")[:500]) if i]
     if people:
         initial["attendees"] = people
     return initial

@@ -19,13 +19,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import DomainError
+from core.params import parse_id
 from core.timeutil import localtime
 from meetings import attendees as svc
 from meetings.documents.text import when_label
 from meetings.models import Meeting, Rsvp
 from meetings.roster import checkin_count, roster
 from meetings.views import _access, _page
-from meetings.views_attendees import MAX_ID, _attendance
+from meetings.views_attendees import _attendance
 
 POLL_SECONDS = 3
 
@@ -66,7 +67,7 @@ def checkin_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code")
         raw_id = request.POST.get("attendance_id", "")
-        attendance_id = int(raw_id) if raw_id.isdigit() and int(raw_id) <= MAX_ID else None
+        attendance_id = parse_id(raw_id)
         if not (code or "").strip() and attendance_id is None:
             result, status = _result("error", "请扫描或输入签到码"), 422
         else:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import DomainError, NotFound
 from core.exceptions import PermissionDenied as DomainPermissionDenied
+from core.params import parse_id
 from core.timeutil import localtime
 from meetings import views
 from meetings.access import can_edit, display_title
@@ -323,9 +324,11 @@ def _scope_from(request: HttpRequest, series: MeetingSeries) -> tuple[str, Meeti
         raise Http404("未知的修改范围")
     occurrence = None
     if scope == "following":
-        raw = request.GET.get("from") or request.POST.get("from") or ""
+        occurrence_id = parse_id(request.GET.get("from") or request.POST.get("from"))
         occurrence = (
-            Meeting.objects.filter(pk=int(raw), series=series).first() if raw.isdigit() else None
+            Meeting.objects.filter(pk=occurrence_id, series=series).first()
+            if occurrence_id
+            else None
         )
         if occurrence is None:
             raise Http404("该会议不属于此系列")

@@ -154,7 +154,13 @@ def test_the_desk_answers_htmx_with_the_panel_and_the_result(roster, meeting, or
 def test_the_desk_page_handles_bad_input_without_a_500(roster, meeting, organiser):
     client = client_for(organiser)
     url = f"/meetings/{meeting.pk}/checkin/"
-    for data in ({}, {"code": ""}, {"code": "garbage"}, {"attendance_id": "99999999999999999999"}):
+    for data in (
+        {},
+        {"code": ""},
+        {"code": "garbage"},
+        {"attendance_id": "99999999999999999999"},
+        {"attendance_id": "²"},
+    ):
         response = client.post(url, data)
         assert response.status_code in (409, 422), data
     assert client.post(f"/meetings/{meeting.pk}/checkin/999999/undo/").status_code == 404

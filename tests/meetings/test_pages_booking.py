@@ -70,6 +70,14 @@ def test_board_link_prefills_room_date_and_time_and_checks_the_slot(organiser, r
     assert "该时段可用" in html
 
 
+@pytest.mark.parametrize("raw", ["²", "١", "9" * 30, "0", "x"])
+def test_a_malformed_prefill_is_ignored_not_an_error(organiser, room, raw):
+    url = f"/meetings/new/?room={raw}&attendees={raw}&attendees=abc"
+    response = client_for(organiser).get(url)
+    assert response.status_code == 200
+    assert f'<option value="{room.pk}" selected>' not in response.content.decode()
+
+
 def test_booking_a_free_room_confirms_it_and_redirects_to_the_meeting(organiser, room, leader):
     day = workday_ahead()
     chair = leader.person

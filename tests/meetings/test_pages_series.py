@@ -423,3 +423,10 @@ def test_editing_a_branch_venue_series_keeps_it_a_branch_venue(organiser):
     assert set(Meeting.objects.filter(series=series).values_list("branch_of", flat=True)) == {
         "provincial"
     }
+
+
+@pytest.mark.parametrize("raw", ["²", "١", "9" * 30, "-1", "abc"])
+def test_a_malformed_occurrence_id_is_a_404_not_an_error(organiser, booked, raw):
+    series, _ = booked
+    url = f"/series/{series.pk}/edit/?scope=following&from={raw}"
+    assert client_for(organiser).get(url).status_code == 404
