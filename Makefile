@@ -22,11 +22,12 @@ TEST_ENV := DATABASE_URL='$(TEST_DATABASE_URL)'
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help install run worker test lint format migrate seed bench backup clean
+.PHONY: help install run worker test smoke lint format migrate seed bench backup clean
 
 help:
 	@echo "make run      start web (http://$(ADDR)) and worker; loads demo data into an empty database"
 	@echo "make test     run the whole test suite (TEST_DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make smoke    scale-out smoke test: PostgreSQL + Redis, gunicorn x2, qcluster x2 (docs/deploy.md)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
 	@echo "make worker   run the background worker alone (qcluster)"
 	@echo "make migrate  apply database migrations"
@@ -73,6 +74,11 @@ $(NODE_STAMP): package.json
 
 test: $(STAMP) $(NODE_STAMP)
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: it needs PostgreSQL and Redis on 127.0.0.1 (SMOKE_POSTGRES_URL,
+# SMOKE_REDIS_URL to point elsewhere) and fails, never skips, without them.
+smoke: $(STAMP)
+	$(PY) -m tests.smoke.scaleout
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -301,6 +301,8 @@ def register_routers() -> None:
     api.add_router("/", "meetings.api_agenda.router")
     api.add_router("/", "meetings.api_documents.router")
     api.add_router("/", "meetings.api_seating.router")
+    api.add_router("/", "meetings.api_notifications.router")
+    api.add_router("/", "meetings.api_printjobs.router")
 
 
 register_routers()

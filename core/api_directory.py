@@ -7,7 +7,7 @@ calls the service and serialises.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -55,6 +55,18 @@ class PersonOut(Schema):
     active: bool
     email: str | None = Field(None, description="只对会务人员、秘书、审批人、管理员显示")
     phone: str | None = Field(None, description="只对会务人员、秘书、审批人、管理员显示")
+    notify_channel: str | None = Field(
+        None,
+        description="通知方式：email 电子邮件、wecom 企业微信群机器人、dingtalk 钉钉群机器人、"
+        "none 仅站内通知（只对会务人员、秘书、审批人、管理员显示）",
+    )
+    robot_webhook: str | None = Field(
+        None, description="本人的群机器人 Webhook 地址，空则用所在单位的（只对管理员显示）"
+    )
+
+
+NotifyChannelCode = Literal["email", "wecom", "dingtalk", "none"]
+_WEBHOOK_DOC = "企业微信或钉钉群机器人的 Webhook 地址（http/https）；留空则用所在单位的工作群"
 
 
 class PersonIn(InputSchema):
@@ -66,11 +78,18 @@ class PersonIn(InputSchema):
     email: str = Field("", max_length=254, strict=True)
     phone: str = Field("", max_length=30, strict=True)
     active: bool = Field(True, strict=True)
+    notify_channel: NotifyChannelCode = Field("email", description="通知方式")
+    robot_webhook: str = Field("", max_length=500, strict=True, description=_WEBHOOK_DOC)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
         return _check_email(value)
+
+    @field_validator("robot_webhook")
+    @classmethod
+    def _webhook(cls, value: str) -> str:
+        return _check_webhook(value)
 
 
 class PersonPatch(InputSchema):
@@ -82,8 +101,21 @@ class PersonPatch(InputSchema):
     email: str | None = Field(None, max_length=254, strict=True)
     phone: str | None = Field(None, max_length=30, strict=True)
     active: bool | None = Field(None, strict=True)
+    notify_channel: NotifyChannelCode | None = Field(None, description="通知方式")
+    robot_webhook: str | None = Field(None, max_length=500, strict=True, description=_WEBHOOK_DOC)
 
-    @field_validator("name", "title", "rank", "is_leader", "email", "phone", "active", "unit_id")
+    @field_validator(
+        "name",
+        "title",
+        "rank",
+        "is_leader",
+        "email",
+        "phone",
+        "active",
+        "unit_id",
+        "notify_channel",
+        "robot_webhook",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         return reject_null(value)
@@ -92,6 +124,11 @@ class PersonPatch(InputSchema):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         return None if value is None else _check_email(value)
+
+    @field_validator("robot_webhook")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        return None if value is None else _check_webhook(value)
 
 
 class PeopleFilter(QuerySchema):
@@ -111,6 +148,20 @@ def _check_email(value: str) -> str:
         validate_email(value)
     except ValidationError:
         raise ValueError("不是有效的电子邮箱") from None
+    return value
+
+
+def _check_webhook(value: str) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    value = value.strip()
+    if not value:
+        return value
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValueError("不是有效的网址（须以 http:// 或 https:// 开头）") from None
     return value
 
 
@@ -138,6 +189,9 @@ def _person_out(person: Person, viewer: Any) -> dict[str, Any]:
         "active": person.active,
         "email": person.email if contact else None,
         "phone": person.phone if contact else None,
+        "notify_channel": person.notify_channel if contact else None,
+        # Anyone holding a robot's address can post into that group chat.
+        "robot_webhook": person.robot_webhook if roles.is_admin(viewer) else None,
     }
 
 
@@ -206,6 +260,8 @@ def person_create(request: HttpRequest, payload: PersonIn) -> HttpStatus[dict[st
         email=payload.email,
         phone=payload.phone,
         active=payload.active,
+        notify_channel=payload.notify_channel,
+        robot_webhook=payload.robot_webhook,
     )
     return HttpStatus(201, _person_out(person, request.user))
 

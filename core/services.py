@@ -17,7 +17,7 @@ from django.utils import timezone
 from core import roles
 from core.audit import audit_record, diff, snapshot
 from core.exceptions import InvalidInput, PermissionDenied
-from core.models import Person, Unit
+from core.models import NotifyChannel, Person, Unit
 
 UNIT_AUDIT_FIELDS = ["name", "short_name", "order", "robot_webhook"]
 PERSON_AUDIT_FIELDS = [
@@ -35,7 +35,18 @@ PERSON_AUDIT_FIELDS = [
 
 # What person_update accepts; `unit_id` is resolved to a unit here, so that an unknown
 # id is an error naming the field rather than an IntegrityError.
-_PERSON_EDITABLE = {"name", "title", "unit_id", "rank", "is_leader", "email", "phone", "active"}
+_PERSON_EDITABLE = {
+    "name",
+    "title",
+    "unit_id",
+    "rank",
+    "is_leader",
+    "email",
+    "phone",
+    "notify_channel",
+    "robot_webhook",
+    "active",
+}
 
 
 def directory_require_admin(actor: Any) -> None:
@@ -46,6 +57,14 @@ def directory_require_admin(actor: Any) -> None:
     """
     if not roles.is_admin(actor):
         raise PermissionDenied("只有会务管理员可以维护人员名录")
+
+
+def _check_channel(value: str) -> None:
+    if value not in NotifyChannel.values:
+        raise InvalidInput(
+            f"未知的通知方式：{value}（可选：{', '.join(NotifyChannel.values)}）",
+            field="notify_channel",
+        )
 
 
 def _unit_for(unit_id: int) -> Unit:
@@ -106,6 +125,8 @@ def person_create(
     email: str = "",
     phone: str = "",
     active: bool = True,
+    notify_channel: str = NotifyChannel.EMAIL,
+    robot_webhook: str = "",
     now: dt.datetime | None = None,
 ) -> Person:
     """A new person in the directory. Names may repeat (two 张伟 in different units)."""
@@ -114,6 +135,7 @@ def person_create(
     if not name:
         raise InvalidInput("姓名不能为空", field="name")
     unit = _unit_for(unit_id)
+    _check_channel(notify_channel)
     with transaction.atomic():
         person = Person.objects.create(
             name=name,
@@ -124,6 +146,8 @@ def person_create(
             email=email.strip(),
             phone=phone.strip(),
             active=active,
+            notify_channel=notify_channel,
+            robot_webhook=robot_webhook.strip(),
         )
         audit_record(
             actor=actor,
@@ -153,6 +177,8 @@ def person_update(
         values["unit"] = _unit_for(values.pop("unit_id"))
     if "name" in values and not values["name"]:
         raise InvalidInput("姓名不能为空", field="name")
+    if "notify_channel" in values:
+        _check_channel(values["notify_channel"])
     before = snapshot(person, PERSON_AUDIT_FIELDS)
     for field, value in values.items():
         setattr(person, field, value)

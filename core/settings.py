@@ -127,6 +127,10 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ----------------------------------------------------------------------------
+# The cache holds the rate-limit counters (core/ratelimit.py) and built calendar feeds.
+# Without Redis it is local memory: right for one process (`make run`), but with several
+# gunicorn workers each would count failed logins on its own, multiplying the limit.
+# With REDIS_URL every web process shares one cache (and django-q2 its queue, below).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -164,6 +168,54 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+
+# --- generated files (Django storage) --------------------------------------------------
+# Files made for users (print jobs' PDFs …) are written and read through Django storage
+# only, never through a path of their own: a file one web host or worker wrote must be
+# readable by every other. Default: MEDIA_ROOT, which several hosts must share (NFS).
+# Or an S3-compatible store such as an intranet MinIO through django-storages (not a
+# dependency: `pip install django-storages[s3]` where used), e.g.
+# STORAGE_BACKEND=storages.backends.s3.S3Storage with its options as a JSON object in
+# STORAGE_OPTIONS ({"bucket_name": …, "endpoint_url": …, "access_key": …, …}).
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+
+
+def _storage_options() -> dict[str, object]:
+    """STORAGE_OPTIONS: a JSON object; a typo must stop start-up, not the first print."""
+    import json
+
+    raw = env_str("STORAGE_OPTIONS", "{}")
+    try:
+        options = json.loads(raw)
+    except ValueError as err:
+        raise ImproperlyConfigured(f"STORAGE_OPTIONS is not valid JSON: {err}") from None
+    if not isinstance(options, dict):
+        raise ImproperlyConfigured("STORAGE_OPTIONS must be a JSON object ({...})")
+    return options
+
+
+def _check_importable(name: str, dotted: str) -> None:
+    """The module of a class named in the environment exists (without importing it:
+    a storage module may read settings, which are not ready yet)."""
+    import importlib.util
+
+    module, _, cls = dotted.rpartition(".")
+    try:
+        found = bool(module and cls) and importlib.util.find_spec(module) is not None
+    except ImportError:
+        found = False
+    if not found:
+        raise ImproperlyConfigured(
+            f"{name}: cannot find {dotted!r} (a dotted class path; is its package installed?)"
+        )
+
+
+_check_importable("STORAGE_BACKEND", STORAGE_BACKEND)
+STORAGES = {
+    "default": {"BACKEND": STORAGE_BACKEND, "OPTIONS": _storage_options()},
+    # Static files stay on each host's disk (collectstatic), served by WhiteNoise.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- booking rules (DESIGN §4) -----------------------------------------------------------
 HOLD_WORKING_DAYS = env_int("HOLD_WORKING_DAYS", 2, minimum=1)
@@ -232,6 +284,45 @@ JITSI_BASE_URL = env_str("JITSI_BASE_URL").rstrip("/")
 JITSI_APP_ID = env_str("JITSI_APP_ID")
 JITSI_APP_SECRET = env_str("JITSI_APP_SECRET")
 
+# --- e-mail and notifications (DESIGN §9) -------------------------------------------------
+# Invitations, reminders and notices are written to the outbox (meetings.Notification)
+# and sent by the worker, never in the request (meetings/delivery.py).
+# Production sends through SMTP; a failure is retried and then shown to admins as 发送失败,
+# never hidden. With DEBUG (`make run` on a laptop) and no EMAIL_HOST there is usually no
+# mail server at all: the file backend then writes each message to EMAIL_FILE_PATH, where
+# it can be read, instead of every invitation failing against localhost:25.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one")
+# Seconds: a dead mail server must fail the attempt quickly, not hold a worker for minutes.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG and not env_str("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "会务系统 <huiwu@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Attempts per message (e-mail or group robot) before it is marked 发送失败 for good; the
+# waits between them double from NOTIFY_RETRY_SECONDS (1, 2, 4 … minutes, at most 6 hours).
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, minimum=1)
+# Days sent and skipped notifications are kept (failed ones stay until an admin acts).
+NOTIFY_KEEP_DAYS = env_int("NOTIFY_KEEP_DAYS", 90, minimum=1)
+# Seconds to wait for a 企业微信/钉钉 group robot to answer.
+NOTIFY_ROBOT_TIMEOUT = env_int("NOTIFY_ROBOT_TIMEOUT", 5, minimum=1)
+
+# --- print jobs (issue 8) ---------------------------------------------------------------
+# Days a background print job and its file (ZIP, name cards) are kept before the purge.
+PRINT_JOB_KEEP_DAYS = env_int("PRINT_JOB_KEEP_DAYS", 7, minimum=1)
+
 # --- worker (django-q2) ---------------------------------------------------------------
 Q_CLUSTER: dict[str, object] = {
     "name": "huiwu",
@@ -242,6 +333,11 @@ Q_CLUSTER: dict[str, object] = {
     "catch_up": False,
     "label": "后台任务",
 }
+# django-q2 takes a redis URL string as well as a dict of connection keywords
+# (redis.from_url). With the ORM broker a task a dead worker held comes back after `retry`
+# seconds; Redis hands each task to one cluster and forgets it, so tasks that must not be
+# lost are backed by rows the worker claims and a sweep re-queues (notifications, print
+# jobs).
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

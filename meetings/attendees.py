@@ -30,7 +30,7 @@ from core.audit import audit_record
 from core.exceptions import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from core.models import Person
 from core.timeutil import localtime
-from meetings import services
+from meetings import notifications, services
 from meetings.access import can_edit, can_see_details, display_title
 from meetings.models import BLOCKING, Attendance, Meeting, Role, Rsvp, Status
 
@@ -296,6 +296,10 @@ def attendees_add(
             at=now,
         )
         _touch(meeting, now)
+        # `locked` has the status as of now: people joining a confirmed meeting are invited.
+        notifications.roster_added(
+            locked, [r.person.pk for r in cleaned if r.person is not None], now=now
+        )
     # bulk_create sets pks on SQLite and PostgreSQL; read back for a fresh state anyway.
     return list(
         Attendance.objects.filter(meeting=meeting, pk__in=[a.pk for a in created]).select_related(
@@ -328,6 +332,11 @@ def attendee_remove(*, attendance: Attendance, actor: Any, now: dt.datetime) -> 
     meeting = attendance.meeting
     _require_edit(actor, meeting)
     label = f"{attendance.display_name}（{attendance.get_role_display()}）"
+    gone = (
+        [notifications.Invited(attendance.person, attendance.role, attendance.rsvp)]
+        if attendance.person is not None
+        else []
+    )
     with transaction.atomic():
         attendance.delete()
         audit_record(
@@ -339,6 +348,8 @@ def attendee_remove(*, attendance: Attendance, actor: Any, now: dt.datetime) -> 
             at=now,
         )
         _touch(meeting, now)
+        status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).first()
+        notifications.roster_removed(meeting, gone, was_invited=status == Status.APPROVED, now=now)
 
 
 _UNSET: Any = object()
@@ -443,16 +454,29 @@ def attendee_move(
     return attendees_reorder(meeting=attendance.meeting, actor=actor, now=now, ids=ids)
 
 
-def roster_sync(meeting: Meeting, specs: Sequence[services.AttendeeSpec]) -> None:
+def roster_sync(
+    meeting: Meeting, specs: Sequence[services.AttendeeSpec]
+) -> tuple[list[int], list[notifications.Invited]]:
     """Make the directory part of the roster equal to `specs`, keeping what people did.
 
     Used by meetings.services.meeting_update when a booking form or API PATCH sends a
     whole roster. People who stay keep their row — their RSVP, substitute, check-in and
     seat (SeatAssignment cascades from the row) — and only change role and place; the
     guests, who cannot be expressed in that roster, keep their rows after the people.
+    Returns who joined (person ids) and who left, for their invitations and cancellations.
     """
-    people = {a.person_id: a for a in meeting.attendances.filter(person__isnull=False)}
+    people = {
+        a.person_id: a
+        for a in meeting.attendances.filter(person__isnull=False).select_related(
+            "person__unit", "person__user"
+        )
+    }
     wanted = {s.person.pk for s in specs}
+    removed = [
+        notifications.Invited(a.person, a.role, a.rsvp)
+        for pid, a in people.items()
+        if pid not in wanted and a.person is not None
+    ]
     meeting.attendances.filter(person__isnull=False).exclude(person_id__in=wanted).delete()
     changed: list[Attendance] = []
     created: list[Attendance] = []
@@ -470,6 +494,7 @@ def roster_sync(meeting: Meeting, specs: Sequence[services.AttendeeSpec]) -> Non
     if changed:
         Attendance.objects.bulk_update(changed, ["role", "order"])
     Attendance.objects.bulk_create(created)
+    return [a.person_id for a in created if a.person_id is not None], removed
 
 
 # --- RSVP (回执) ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.models import Person
 from core.timeutil import at_local, localtime
 from meetings.models import BranchLevel, Confidentiality, Kind, Meeting
 from meetings.models import Role as AttendeeRole
+from meetings.notifications import REMINDER_CHOICES
 from meetings.services import MAX_LINK_TEST_MINUTES, SOFT_CODES, AttendeeSpec
 from meetings.vc import vc_details
 from meetings.vc_providers import VcRequest, default_code
@@ -163,6 +164,14 @@ class MeetingForm(forms.Form):
     link_test_minutes = forms.IntegerField(
         label="联调（分钟）", min_value=0, max_value=MAX_LINK_TEST_MINUTES, required=False
     )
+    reminder_minutes = forms.TypedChoiceField(
+        label="会前提醒",
+        choices=[("", "不提醒"), *REMINDER_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="开会前按各人的通知方式（邮件或工作群）提醒参会人员",
+    )
 
     def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -189,6 +198,12 @@ class MeetingForm(forms.Form):
         assert isinstance(provider_field, forms.ChoiceField)
         provider_field.choices = vc_choices()
         provider_field.initial = default_code()
+        reminder = meeting.reminder_minutes if meeting is not None else None
+        if reminder is not None and reminder not in dict(REMINDER_CHOICES):
+            # A value set through the API stays selectable, or saving would refuse it.
+            field = self.fields["reminder_minutes"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", "不提醒"), *REMINDER_CHOICES, (reminder, f"{reminder} 分钟")]
         self.fields[
             "link_test_minutes"
         ].help_text = (
@@ -218,6 +233,7 @@ class MeetingForm(forms.Form):
             "description": meeting.description,
             "branch_of": meeting.branch_of,
             "link_test_minutes": meeting.link_test_minutes,
+            "reminder_minutes": meeting.reminder_minutes,
             **cls._vc_initial(meeting),
         }
 
@@ -302,6 +318,12 @@ class MeetingForm(forms.Form):
             "branch_of": data.get("branch_of") or "",
             "link_test_minutes": data.get("link_test_minutes"),
         }
+
+    def reminder(self) -> int | None:
+        """会前提醒 for meeting_create / meeting_update (not in service_fields: a series
+        template has no reminder)."""
+        value = self.cleaned_data.get("reminder_minutes")
+        return int(value) if value is not None else None
 
     def vc_request(self) -> VcRequest | None:
         """The link asked for, or None when "需要视频会议" is not ticked.

@@ -238,6 +238,7 @@ def _give_way(
                 subject=f"会议室调整：{victim.title}",
                 body=f"{why}。您的会议（{_when(victim)}）已改到{move.room.location}。",
                 meeting=victim,
+                now=now,
             )
         return
     services._close(

@@ -46,6 +46,8 @@ _BRANCH_DOC = (
     "municipal 市级）；须为电视电话会议，会议室须有视频会议终端；优先级自动为上级会议"
 )
 _LINK_TEST_DOC = "分会场开会前的联调分钟数（在布场之后、开始之前）；null 用系统默认"
+MAX_REMINDER_MINUTES = 1440
+_REMINDER_DOC = "会前提醒：开会前多少分钟按各人的通知方式提醒参会人员（1–1440）；null 不提醒"
 
 MAX_BUFFER_MINUTES = 240
 MAX_ATTENDANCE = 5000
@@ -120,6 +122,9 @@ class MeetingIn(InputSchema):
     vc: VcIn | None = Field(
         None, description="同时预订视频会议；订不到时会议室也不预订（反之亦然）"
     )
+    reminder_minutes: int | None = Field(
+        None, ge=1, le=MAX_REMINDER_MINUTES, strict=True, description=_REMINDER_DOC
+    )
     preempt: bool = Field(False, strict=True, description=_PREEMPT_DOC)
 
 
@@ -152,6 +157,9 @@ class MeetingPatch(InputSchema):
     vc: VcIn | None = Field(
         None,
         description="预订或更换视频会议（与修改一起生效）；null：释放视频会议；省略：不变",
+    )
+    reminder_minutes: int | None = Field(
+        None, ge=1, le=MAX_REMINDER_MINUTES, strict=True, description=_REMINDER_DOC + "；省略：不变"
     )
     preempt: bool = Field(False, strict=True, description=_PREEMPT_DOC)
 
@@ -278,6 +286,7 @@ class MeetingOut(Schema):
     branch_of_label: str
     link_test_minutes: int | None
     link_test_start: dt.datetime | None = Field(..., description="分会场联调开始时间")
+    reminder_minutes: int | None = Field(None, description="会前提醒分钟数；null 不提醒")
     vc: VcOut | None = Field(..., description="视频会议；没有时为 null")
     series_id: int | None = Field(None, description="所属系列会议；单次会议为 null")
     recurrence_id: dt.datetime | None = Field(None, description="系列中按规则的原定开始")

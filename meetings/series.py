@@ -49,7 +49,7 @@ from core.exceptions import (
 )
 from core.models import Person
 from core.timeutil import at_local, localtime
-from meetings import services
+from meetings import notifications, services
 from meetings.access import can_edit, with_visibility
 from meetings.models import (
     BLOCKING,
@@ -481,7 +481,8 @@ def series_create(
         _raise_clashes(actor, preview.probes, total=total, hint=hint)
     rule = _stored_end(preview.plan, preview.rule)
     result: SeriesResult
-    with transaction.atomic():
+    # batched: each person gets one message for the whole series, not one per occurrence.
+    with transaction.atomic(), notifications.batched(now=now):
         series = MeetingSeries.objects.create(
             rrule=rule.as_string(),
             dtstart=start,
@@ -560,6 +561,7 @@ def _notify_approvers(
         body=f"{actor} 申请 {pending[0].location}，"
         f"自 {first.month}月{first.day}日 {first:%H:%M} 起共 {len(pending)} 次。",
         meeting=pending[0],
+        now=now,
     )
 
 
@@ -771,7 +773,7 @@ def series_update(
         hint="系列未作修改。请调整时间或会议室，或单独修改冲突的那几次",
     )
 
-    with transaction.atomic():
+    with transaction.atomic(), notifications.batched(now=now):
         split_from = None
         target = series
         if from_key is not None and any(key_of(m) < from_key for m in rows):
@@ -1082,6 +1084,8 @@ def occurrence_restore(
                 at=now,
             )
             services._after_submit(meeting, now=now)
+            if meeting.status == Status.APPROVED:
+                notifications.meeting_confirmed(meeting, now=now)
     except (BookingConflict, SoftConflict) as exc:
         meeting.refresh_from_db()
         services._alternatives_on_failure(

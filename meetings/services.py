@@ -31,6 +31,7 @@ from core.exceptions import (
 from core.models import Person
 from core.timeutil import localtime
 from core.workdays import add_working_days
+from meetings import notifications
 from meetings.access import can_edit, display_title
 from meetings.models import (
     BLOCKING,
@@ -41,7 +42,6 @@ from meetings.models import (
     Kind,
     Meeting,
     MeetingSeries,
-    Notification,
     Priority,
     Role,
     Status,
@@ -87,6 +87,7 @@ _AUDITED_FIELDS = [
     "expected_attendance",
     "branch_of",
     "link_test_minutes",
+    "reminder_minutes",
 ]
 _EDITABLE_FIELDS = set(_AUDITED_FIELDS) - {"status"}
 
@@ -455,6 +456,12 @@ def _validate_fields(
 MAX_LINK_TEST_MINUTES = 240
 
 
+def _validate_reminder(reminder_minutes: int | None) -> None:
+    limit = notifications.MAX_REMINDER_MINUTES
+    if reminder_minutes is not None and not 1 <= reminder_minutes <= limit:
+        raise InvalidInput(f"会前提醒须在 1–{limit} 分钟之间", field="reminder_minutes")
+
+
 def _validate_branch(
     *, kind: str, branch_of: str, room: Room | None, link_test_minutes: int | None
 ) -> None:
@@ -556,13 +563,23 @@ def _lock_room(room: Room | None) -> None:
 
 
 def _notify(
-    recipients: Iterable[Any], *, kind: str, subject: str, body: str, meeting: Meeting | None
+    recipients: Iterable[Any],
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    meeting: Meeting | None,
+    now: dt.datetime | None = None,
 ) -> None:
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=u, kind=kind, subject=subject, body=body, meeting=meeting)
-            for u in recipients
-        ]
+    """A text notice to users, each through their own channel, sent by the worker after
+    the caller's transaction commits (meetings.notifications)."""
+    notifications.notify_users(
+        recipients,
+        kind=kind,
+        subject=subject,
+        body=body,
+        meeting=meeting,
+        now=now or timezone.now(),
     )
 
 
@@ -625,6 +642,7 @@ def meeting_create(
     series: MeetingSeries | None = None,
     recurrence_id: dt.datetime | None = None,
     notify: bool = True,
+    reminder_minutes: int | None = None,
 ) -> Meeting:
     """Book a meeting. Submitted bookings are checked; drafts hold nothing.
 
@@ -641,6 +659,7 @@ def meeting_create(
     validate_times(start=start, end=end, now=now)
     _validate_fields(title=title, room=room, place=place, attendees=attendees)
     _validate_branch(kind=kind, branch_of=branch_of, room=room, link_test_minutes=link_test_minutes)
+    _validate_reminder(reminder_minutes)
     if vc is not None and not submit:
         raise InvalidInput("草稿不占用会议室和会议号：提交时再预订视频会议", field="vc")
     attach = vc_validate(vc) if vc is not None else None
@@ -666,6 +685,7 @@ def meeting_create(
         link_test_minutes=link_test_minutes,
         series=series,
         recurrence_id=recurrence_id,
+        reminder_minutes=reminder_minutes,
         created_at=now,
         updated_at=now,
     )
@@ -724,6 +744,10 @@ def meeting_create(
                 vc_after_save(meeting, actor=actor, now=now, attach=attach)
             if notify:
                 _after_submit(meeting, now=now)
+            if meeting.status == Status.APPROVED and attendees:
+                # Confirmed at once: the roster is invited (a series collects these and
+                # sends each person one message, meetings.notifications.batched).
+                notifications.meeting_confirmed(meeting, now=now)
     except (BookingConflict, SoftConflict) as exc:
         _offer_preemption(exc, meeting=meeting, actor=actor)
         _alternatives_on_failure(
@@ -763,6 +787,7 @@ def _after_submit(meeting: Meeting, *, now: dt.datetime) -> None:
             body=f"{meeting.organizer} 申请 {meeting.location} {local:%m月%d日 %H:%M}，"
             f"请在 {localtime(meeting.hold_expires_at or now):%m月%d日 %H:%M} 前审批。",
             meeting=meeting,
+            now=now,
         )
 
 
@@ -853,6 +878,8 @@ def meeting_update(
             room=meeting.room,
             link_test_minutes=meeting.link_test_minutes,
         )
+    if "reminder_minutes" in changes:
+        _validate_reminder(meeting.reminder_minutes)
     if meeting.branch_of:
         meeting.priority = Priority.SUPERIOR
     meeting.occupied_start, meeting.occupied_end = occupied_interval(
@@ -914,12 +941,14 @@ def meeting_update(
                 meeting.is_exception = True
             meeting.updated_at = now
             _save_guarded(meeting)
+            added: list[int] = []
+            removed: list[notifications.Invited] = []
             if attendees is not None:
                 # Not delete-and-recreate: RSVPs, check-ins, seats and guests must survive
                 # an edit of the booking (imported here: meetings.attendees uses this module).
                 from meetings.attendees import roster_sync
 
-                roster_sync(meeting, attendees)
+                added, removed = roster_sync(meeting, attendees)
             changed = diff(before, snapshot(meeting, _AUDITED_FIELDS))
             extra: dict[str, Any] = {}
             if attendees is not None:
@@ -938,6 +967,14 @@ def meeting_update(
             vc_after_save(meeting, actor=actor, now=now, attach=attach, release=vc_release)
             if meeting.status == Status.PENDING and (_submit or not was_pending):
                 _after_submit(meeting, now=now)
+            _invite_after_update(
+                meeting,
+                was_approved=read_state[0] == Status.APPROVED,
+                schedule_changed=schedule_changed,
+                added=added,
+                removed=removed,
+                now=now,
+            )
     except (BookingConflict, SoftConflict) as exc:
         # Before the refresh: the offer is about the room and time asked for.
         _offer_preemption(exc, meeting=meeting, actor=actor)
@@ -961,6 +998,28 @@ def meeting_update(
         meeting.refresh_from_db()
         raise
     return meeting
+
+
+def _invite_after_update(
+    meeting: Meeting,
+    *,
+    was_approved: bool,
+    schedule_changed: bool,
+    added: Sequence[int],
+    removed: Sequence[notifications.Invited],
+    now: dt.datetime,
+) -> None:
+    """Invitations after an edit: confirmed now → everyone; a confirmed meeting moved
+    (SEQUENCE bumped, maybe back to 待审批 in a room that needs approval) → everyone
+    again with the new time; otherwise only the people added. People taken off the
+    roster of a meeting they were invited to get a CANCEL."""
+    notifications.roster_removed(meeting, removed, was_invited=was_approved, now=now)
+    if meeting.status == Status.APPROVED and not was_approved:
+        notifications.meeting_confirmed(meeting, now=now)
+    elif was_approved and schedule_changed:
+        notifications.meeting_changed(meeting, now=now)
+    elif meeting.status == Status.APPROVED and added:
+        notifications.roster_added(meeting, added, now=now)
 
 
 def meeting_cancel(*, meeting: Meeting, actor: Any, now: dt.datetime, reason: str = "") -> Meeting:
@@ -1001,10 +1060,23 @@ def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str
             [meeting.organizer],
             kind="approved",
             subject=f"已批准：{meeting.title}",
-            body=note,
+            body=_notice_body(meeting, note),
             meeting=meeting,
+            now=now,
         )
+        notifications.meeting_confirmed(meeting, now=now)
     return meeting
+
+
+def _notice_body(meeting: Meeting, note: str) -> str:
+    """What a decision notice says besides its subject: the booking, and the note."""
+    local = localtime(meeting.start)
+    lines = [f"会议：{meeting.title}", f"时间：{local:%Y-%m-%d %H:%M}"]
+    if meeting.location:
+        lines.append(f"地点：{meeting.location}")
+    if note:
+        lines.append(f"说明：{note}")
+    return "\n".join(lines)
 
 
 def meeting_reject(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str = "") -> Meeting:
@@ -1054,12 +1126,14 @@ def _close(
         if getattr(actor, "pk", None) != meeting.organizer_id:
             _notify(
                 [meeting.organizer],
-                # The worker (issue 8) sends "preempted" notices with their own wording.
                 kind="preempted" if action == "preempt" else action,
                 subject=f"{label}：{meeting.title}",
-                body=note,
+                body=_notice_body(meeting, note),
                 meeting=meeting,
+                now=now,
             )
+        # Whoever was sent an invitation is told it is off (meetings.notifications).
+        notifications.meeting_closed(meeting, was_approved=before == Status.APPROVED, now=now)
     return meeting
 
 

@@ -7,6 +7,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from meetings import (
     views,
     views_feeds,
+    views_notifications,
+    views_printjobs,
     views_room_feeds,
     views_schedule,
     views_seating,
@@ -43,6 +45,27 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="meeting_seating_lock",
     ),
     path("meetings/<int:pk>/reject/", views.meeting_reject_view, name="meeting_reject"),
+    # Background print jobs (issue 8): start, watch, retry; downloads go through the API.
+    path(
+        "meetings/<int:pk>/print-jobs/",
+        views_printjobs.print_job_create_view,
+        name="meeting_print_job_create",
+    ),
+    path(
+        "meetings/<int:pk>/print-jobs/<int:job_id>/",
+        views_printjobs.print_job_page,
+        name="meeting_print_job",
+    ),
+    path(
+        "meetings/<int:pk>/print-jobs/<int:job_id>/status/",
+        views_printjobs.print_job_status_view,
+        name="meeting_print_job_status",
+    ),
+    path(
+        "meetings/<int:pk>/print-jobs/<int:job_id>/retry/",
+        views_printjobs.print_job_retry_view,
+        name="meeting_print_job_retry",
+    ),
     path("approvals/", views.approvals, name="approvals"),
     # Series (系列会议) and find-a-time (issue 7).
     path("meetings/new/series-preview/", views_series.series_preview_view, name="series_preview"),
@@ -63,6 +86,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "rooms/feeds/<int:pk>/revoke/",
         views_room_feeds.room_feed_revoke,
         name="room_feed_revoke",
+    ),
+    # Notifications (issue 8): one's own list, the admins' outbox and 重新发送.
+    path("notifications/", views_notifications.my_notifications, name="notifications"),
+    path(
+        "notifications/read/", views_notifications.my_notifications_read, name="notifications_read"
+    ),
+    path("notifications/outbox/", views_notifications.outbox, name="notification_outbox"),
+    path(
+        "notifications/<int:pk>/retry/",
+        views_notifications.outbox_retry,
+        name="notification_retry",
     ),
     # The calendar feed: the token is the credential (no login), see views_feeds.
     path("ical/<str:token>.ics", views_feeds.feed_ics, name="feed_ics"),

@@ -462,6 +462,7 @@ def meeting_create_view(request: HttpRequest) -> HttpResponse:
             attendees=form.attendee_specs(),
             acknowledge=form.acknowledged(),
             vc=form.vc_request(),
+            reminder_minutes=form.reminder(),
             **form.service_fields(),
         )
     except DomainError as exc:
@@ -493,7 +494,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assert interval is not None
     roster = {a.person_id: a.role for a in meeting.attendances.all() if a.person_id is not None}
     specs = form.attendee_specs(keep_roles=roster)
-    wanted = {**form.service_fields(), "start": interval[0], "end": interval[1]}
+    wanted = {
+        **form.service_fields(),
+        "start": interval[0],
+        "end": interval[1],
+        "reminder_minutes": form.reminder(),
+    }
     # Only what changed: the service re-runs the rules on a change of time, room or roster.
     changes = {k: v for k, v in wanted.items() if getattr(meeting, k) != v}
     update: Any = meeting_update

@@ -19,7 +19,7 @@ Typography of 桌签:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
@@ -42,6 +42,9 @@ from core.pdf.fonts import FontChain, FontRole, FontSet
 MAX_CARDS = 5000
 MIN_NAME_SIZE = 24.0  # points: still readable across a meeting table
 MIN_TITLE_SIZE = 9.0
+# A background job's progress callback is called once per this many cards (and after the
+# last): often enough for a progress bar, rare enough to cost nothing measurable.
+PROGRESS_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -240,8 +243,13 @@ def render(
     *,
     fonts: FontSet | None = None,
     title: str = "桌签",
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """One page per card, in the order given (the caller passes seat order)."""
+    """One page per card, in the order given (the caller passes seat order).
+
+    `progress(done, total)`, when given, hears every PROGRESS_EVERY cards and after the
+    last one (a print job shows it; it may raise to stop the rendering).
+    """
     page = options.page
     doc = PdfDocument(page, title=title, subject="桌签", fonts=fonts, margins=Margins.all(0))
     names = doc.chain(options.name_role)
@@ -249,7 +257,8 @@ def render(
     prepared = _prepare(cards, options, names, titles)
     layout = face_layout(options)
     canvas = doc.canvas
-    for card in prepared:
+    total = len(prepared)
+    for number, card in enumerate(prepared, start=1):
         _marks(canvas, page, options)
         _draw_face(canvas, card, layout, names, titles)  # front: lower half, upright
         canvas.saveState()
@@ -260,4 +269,6 @@ def render(
         _draw_face(canvas, card, layout, names, titles)
         canvas.restoreState()
         doc.show_page()
+        if progress is not None and (number % PROGRESS_EVERY == 0 or number == total):
+            progress(number, total)
     return doc.finish()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Callable
 
 from core.exceptions import InvalidInput
 from core.timeutil import localtime
@@ -83,9 +84,16 @@ def render_chart(
     return seating_chart.render(chart_for(state, paper=paper, viewpoint=viewpoint))
 
 
-def render_cards(state: SeatingState, options: NameCardOptions) -> bytes:
+def render_cards(
+    state: SeatingState,
+    options: NameCardOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     options.page  # noqa: B018 — an unknown stock is a 422 before anything is drawn
-    return namecards.render(cards_for(state), options, title=f"{state.meeting.title}桌签")
+    return namecards.render(
+        cards_for(state), options, title=f"{state.meeting.title}桌签", progress=progress
+    )
 
 
 def content_disposition(meeting: Meeting, document: str, *, inline: bool = True) -> str:

@@ -1,0 +1,289 @@
+"""Sending one outbox row (DESIGN §9): e-mail through Django's backend, or a group robot.
+
+Each attempt is claim → send → record:
+
+- **claim** is one conditional UPDATE (pending and due → sending, or a `sending` row whose
+  lease ran out because its worker died). Of two workers given the same row — the task
+  enqueued on commit and the minutely sweep, or two clusters — exactly one gets it.
+  The claim counts the attempt, so a message that kills its worker cannot loop forever.
+- **send** by the row's channel, with short timeouts.
+- **record**: `sent`; or `pending` again with `next_attempt_at` doubling from
+  NOTIFY_RETRY_SECONDS; or `failed` after NOTIFY_MAX_ATTEMPTS, with the last error, for
+  admins to see and re-send (/notifications/outbox/). Never deleted, never dropped.
+
+Delivery is at least once: a worker killed after the mail server took a message but
+before recording it sends it again when the lease runs out. Every copy carries the same
+`Message-ID: <notification-<pk>@<site host>>`, by which mail systems recognise a
+duplicate, and the `X-Huiwu-Notification: <pk>` header (the scale-out smoke test counts
+deliveries by it — keep both).
+
+A row keeps what it froze when it was written (subject, body, .ics), so it can be sent
+after its meeting was deleted — except invitations (REQUEST) and reminders, which would
+put a meeting that no longer exists into someone's calendar: those are `skipped` with
+the reason. A reminder whose meeting was cancelled or has begun is skipped too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+
+from meetings import invitations
+from meetings.calendar import uid_domain
+from meetings.models import Channel, DeliveryStatus, Notification, Status
+from meetings.notifications import NEEDS_MEETING, REMINDER
+
+log = logging.getLogger(__name__)
+
+# How long a worker may hold a row in `sending` before it counts as dead. Far above an
+# attempt's worst case (EMAIL_TIMEOUT or NOTIFY_ROBOT_TIMEOUT, a few seconds each).
+LEASE = dt.timedelta(minutes=5)
+MAX_BACKOFF = dt.timedelta(hours=6)
+# 企业微信 takes at most 2048 bytes of text; 钉钉 more. Cut a little below, on a character.
+ROBOT_TEXT_BYTES = 2000
+HEADER = "X-Huiwu-Notification"
+
+
+class DeliveryError(Exception):
+    """One attempt failed; `final` when retrying cannot help (a refused address)."""
+
+    def __init__(self, message: str, *, final: bool = False):
+        super().__init__(message)
+        self.final = final
+
+
+class Skip(Exception):
+    """Nothing to send any more (meeting deleted, reminder too late): `skipped`, not failed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- claiming -------------------------------------------------------------------------------
+
+
+def _due(now: dt.datetime) -> Q:
+    pending = Q(status=DeliveryStatus.PENDING) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    stale = Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - LEASE)
+    return pending | stale
+
+
+def claim(pk: int, *, now: dt.datetime) -> Notification | None:
+    """Take the row for this worker, or None if it is not due or someone else has it."""
+    taken = (
+        Notification.objects.filter(_due(now), pk=pk)
+        .exclude(channel=Channel.INBOX)
+        .update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return Notification.objects.select_related("meeting__room").get(pk=pk)
+
+
+def due_ids(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Rows the sweep should try: due pending ones and those of dead workers."""
+    return list(
+        Notification.objects.filter(_due(now))
+        .exclude(channel=Channel.INBOX)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait before attempt `attempts + 1`: 1, 2, 4 … × NOTIFY_RETRY_SECONDS, capped."""
+    wait = dt.timedelta(seconds=settings.NOTIFY_RETRY_SECONDS) * 2 ** max(attempts - 1, 0)
+    return min(wait, MAX_BACKOFF)
+
+
+# --- one attempt ----------------------------------------------------------------------------
+
+
+def deliver(pk: int, *, now: dt.datetime) -> str:
+    """Try to send row `pk` once; the status it ends in ("" if it was not ours to send)."""
+    row = claim(pk, now=now)
+    if row is None:
+        return ""
+    # Only the worker holding this claim may record the result: after the lease ran out
+    # another worker may own the row.
+    mine = Notification.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claimed_at=now)
+    try:
+        _check_still_wanted(row, now=now)
+        send(row)
+    except Skip as skip:
+        mine.update(status=DeliveryStatus.SKIPPED, last_error=skip.reason, next_attempt_at=None)
+        return DeliveryStatus.SKIPPED
+    except Exception as exc:
+        final = isinstance(exc, DeliveryError) and exc.final
+        error = _describe(exc)
+        if final or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+            log.error(
+                "notification %s failed for good after %s attempts: %s", pk, row.attempts, error
+            )
+            mine.update(status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=None)
+            return DeliveryStatus.FAILED
+        log.warning("notification %s attempt %s failed: %s", pk, row.attempts, error)
+        mine.update(
+            status=DeliveryStatus.PENDING,
+            last_error=error,
+            next_attempt_at=now + backoff(row.attempts),
+        )
+        return DeliveryStatus.PENDING
+    mine.update(status=DeliveryStatus.SENT, sent_at=now, last_error="", next_attempt_at=None)
+    return DeliveryStatus.SENT
+
+
+def _check_still_wanted(row: Notification, *, now: dt.datetime) -> None:
+    if row.kind in NEEDS_MEETING and row.meeting is None:
+        raise Skip("会议已被删除，未发送")
+    if row.kind == REMINDER and row.meeting is not None:
+        if row.meeting.status != Status.APPROVED:
+            raise Skip(f"会议{row.meeting.get_status_display()}，不再提醒")
+        if row.meeting.start <= now:
+            raise Skip("会议已开始，不再提醒")
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, DeliveryError):
+        return str(exc)
+    text = str(exc) or repr(exc)
+    return f"{type(exc).__name__}: {text}"[:1000]
+
+
+def send(row: Notification) -> None:
+    """Send by the row's channel; raise on any failure."""
+    if row.channel == Channel.EMAIL:
+        send_email(row)
+    elif row.channel in (Channel.WECOM, Channel.DINGTALK):
+        send_robot(row)
+    else:
+        raise DeliveryError(f"未知的发送方式：{row.channel}", final=True)
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+
+class _Email(EmailMultiAlternatives):
+    """Parameters on a part's content type (`text/calendar; method=REQUEST`), which
+    Django's own parts cannot carry and Outlook needs to treat the part as a meeting."""
+
+    def _create_mime_attachment(self, content: Any, mimetype: str) -> Any:
+        base, *params = (p.strip() for p in mimetype.split(";"))
+        part = super()._create_mime_attachment(content, base)  # type: ignore[misc]
+        for param in params:
+            name, _, value = param.partition("=")
+            part.set_param(name, value)
+        return part
+
+
+def message_id(pk: int) -> str:
+    return f"<notification-{pk}@{uid_domain()}>"
+
+
+def build_email(row: Notification) -> EmailMultiAlternatives:
+    """The message for an e-mail row: the text, and the invitation when there is one —
+    as an alternative part (what Outlook turns into a meeting) and as `invite.ics`
+    (what other clients offer to import)."""
+    message = _Email(
+        subject=row.subject,
+        body=row.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.address],
+        headers={HEADER: str(row.pk), "Message-ID": message_id(row.pk)},
+    )
+    if row.ics:
+        method = row.ics_method or invitations.REQUEST
+        if method in (invitations.REQUEST, invitations.CANCEL):
+            message.attach_alternative(row.ics, f"text/calendar; method={method}; charset=UTF-8")
+        name = "invite.ics" if method != invitations.PUBLISH else "meetings.ics"
+        message.attach(name, row.ics, f"text/calendar; method={method}; charset=UTF-8")
+    return message
+
+
+def send_email(row: Notification) -> None:
+    if not row.address:
+        raise DeliveryError("没有收件地址", final=True)
+    try:
+        sent = build_email(row).send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(500 <= code < 600 for code in codes):
+            raise DeliveryError(
+                f"邮件服务器拒收地址 {row.address}：{exc.recipients}", final=True
+            ) from exc
+        raise
+    if sent != 1:
+        raise DeliveryError("邮件服务器没有接收邮件")
+
+
+# --- group robots -----------------------------------------------------------------------------
+
+
+def _cut(text: str, limit: int = ROBOT_TEXT_BYTES) -> str:
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode(errors="ignore") + "…"
+
+
+def robot_payload(row: Notification) -> dict[str, Any]:
+    """The JSON text message of 企业微信 or 钉钉, with an @ of the person's phone."""
+    content = f"{row.subject}\n{row.body}".strip()
+    if row.channel == Channel.WECOM:
+        text: dict[str, Any] = {"content": _cut(content)}
+        if row.mention:
+            text["mentioned_mobile_list"] = [row.mention]
+        return {"msgtype": "text", "text": text}
+    # 钉钉 shows the @ only when the number also appears in the text.
+    if row.mention:
+        content = f"{_cut(content, ROBOT_TEXT_BYTES - 20)}\n@{row.mention}"
+    return {
+        "msgtype": "text",
+        "text": {"content": _cut(content)},
+        "at": {"atMobiles": [row.mention] if row.mention else [], "isAtAll": False},
+    }
+
+
+def send_robot(row: Notification) -> None:
+    """POST the message; a non-zero `errcode` in the reply is a failure like a 500."""
+    url = row.address
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DeliveryError("群机器人地址须是 http 或 https 网址", final=True)
+    body = json.dumps(robot_payload(row), ensure_ascii=False).encode()
+    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        url,
+        data=body,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.NOTIFY_ROBOT_TIMEOUT
+        ) as response:
+            raw = response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"群机器人返回 HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"无法连接群机器人：{reason}") from exc
+    try:
+        reply = json.loads(raw)
+    except ValueError as exc:
+        raise DeliveryError("群机器人的回复不是 JSON") from exc
+    if not isinstance(reply, dict) or reply.get("errcode") != 0:
+        code = reply.get("errcode") if isinstance(reply, dict) else None
+        message = reply.get("errmsg", "") if isinstance(reply, dict) else ""
+        raise DeliveryError(f"群机器人拒绝了消息：errcode {code} {message}".strip())

@@ -1,0 +1,145 @@
+"""企业微信 and 钉钉 group robots, against a local HTTP server standing in for them.
+
+Each format is checked as the robot receives it; a non-zero `errcode`, an HTTP 500 and a
+robot that does not answer are failures to retry, with the reason recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from meetings import delivery, notifications
+from meetings.models import Channel, Confidentiality, DeliveryStatus, Notification
+from meetings.services import AttendeeSpec, meeting_create
+from tests.factories import NOW, at
+from tests.meetings.notify_support import cast, robot_server, rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def robot():
+    with robot_server() as server:
+        yield server
+
+
+@pytest.fixture
+def people(robot):
+    return cast(webhook=robot.url("/wecom/send?key=unit"), own_webhook=robot.url("/ding?t=own"))
+
+
+def book(organiser, room, people, **kw):
+    return meeting_create(
+        actor=organiser,
+        title=kw.pop("title", "防汛工作调度会"),
+        room=room,
+        start=at(2, 9),
+        end=at(2, 10),
+        now=NOW,
+        attendees=[AttendeeSpec(people.zhao), AttendeeSpec(people.qian)],
+        **kw,
+    )
+
+
+def invitation(person) -> Notification:
+    [row] = rows(person=person, kind=notifications.INVITATION)
+    return row
+
+
+def test_wecom_gets_its_text_message_with_an_at_of_the_phone(robot, people, organiser, room):
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    assert (row.channel, row.mention) == (Channel.WECOM, "13800000001")
+    assert row.address == people.unit.robot_webhook  # no robot of their own: the unit's
+    assert row.ics == ""  # a group chat gets text, not a calendar
+
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.SENT
+    [payload] = robot.received
+    assert robot.paths == ["/wecom/send?key=unit"]
+    assert payload["msgtype"] == "text"
+    assert payload["text"]["mentioned_mobile_list"] == ["13800000001"]
+    content = payload["text"]["content"]
+    assert content.startswith("会议通知：防汛工作调度会")
+    assert "第一会议室" in content
+    assert "/r/" not in content  # no personal 回执 link in a group chat
+
+
+def test_dingtalk_gets_its_format_with_the_at_in_the_text(robot, people, organiser, room):
+    book(organiser, room, people)
+    row = invitation(people.qian)
+    assert row.channel == Channel.DINGTALK
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.SENT
+    [payload] = robot.received
+    assert robot.paths == ["/ding?t=own"]
+    assert payload["msgtype"] == "text"
+    assert payload["at"] == {"atMobiles": ["13800000002"], "isAtAll": False}
+    assert payload["text"]["content"].endswith("@13800000002")
+
+
+def test_a_confidential_meeting_shows_only_time_and_room_in_a_group_chat(
+    robot, people, organiser, room
+):
+    secret = Confidentiality.CONFIDENTIAL
+    book(organiser, room, people, title="干部任免事项研究", confidentiality=secret)
+    row = invitation(people.zhao)
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.SENT
+    content = robot.received[0]["text"]["content"]
+    assert "干部任免" not in content
+    assert content.startswith("您有一个会议")
+    assert "第一会议室" in content
+    assert "2026年12月2日" in content
+
+
+@pytest.mark.parametrize(
+    ("status", "reply", "error"),
+    [
+        (200, {"errcode": 93000, "errmsg": "invalid webhook url"}, "errcode 93000"),
+        (500, {"errcode": 0}, "HTTP 500"),
+        (200, b"<html>proxy error</html>", "不是 JSON"),
+    ],
+)
+def test_a_refusal_is_a_failure_to_retry(robot, people, organiser, room, status, reply, error):
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    robot.status, robot.reply = status, reply
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.PENDING
+    row.refresh_from_db()
+    assert error in row.last_error
+    assert row.attempts == 1
+    assert row.next_attempt_at is not None
+
+    robot.status, robot.reply = 200, {"errcode": 0, "errmsg": "ok"}
+    assert delivery.deliver(row.pk, now=row.next_attempt_at) == DeliveryStatus.SENT
+    assert len(robot.received) == 2
+
+
+def test_a_robot_that_does_not_answer_times_out(robot, people, organiser, room, settings):
+    settings.NOTIFY_ROBOT_TIMEOUT = 1
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    robot.hang = threading.Event()
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.PENDING
+    row.refresh_from_db()
+    assert "无法连接群机器人" in row.last_error
+    assert "timed out" in row.last_error
+
+
+def test_a_webhook_that_is_not_http_is_refused_for_good(people, organiser, room):
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    Notification.objects.filter(pk=row.pk).update(address="file:///etc/passwd")
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.FAILED
+
+
+def test_long_messages_are_cut_to_what_the_robot_takes(people):
+    row = Notification(
+        channel=Channel.WECOM, subject="通知", body="很长的内容" * 500, mention="13800000001"
+    )
+    payload = delivery.robot_payload(row)
+    assert len(payload["text"]["content"].encode()) <= delivery.ROBOT_TEXT_BYTES
+    row.channel = Channel.DINGTALK
+    payload = delivery.robot_payload(row)
+    assert len(payload["text"]["content"].encode()) <= delivery.ROBOT_TEXT_BYTES
+    assert payload["text"]["content"].endswith("@13800000001")

@@ -1,0 +1,248 @@
+"""The outbox: channel and address from the directory, rows written with the change,
+delivery enqueued on commit — and a missing address is a visible record, never a drop."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django_q.models import OrmQ
+
+from core.models import NotifyChannel
+from meetings import notifications, tasks
+from meetings.models import Channel, DeliveryStatus, Notification, Role
+from meetings.services import AttendeeSpec, meeting_create, meeting_update
+from tests.factories import NOW, at, make_meeting, make_person, make_room, make_user
+from tests.meetings.notify_support import cast, q_sync, rows
+
+pytestmark = pytest.mark.django_db
+__all__ = ["q_sync"]
+
+
+@pytest.fixture
+def people():
+    return cast()
+
+
+def book(organiser, room, attendees, **kw):
+    return meeting_create(
+        actor=organiser,
+        title=kw.pop("title", "专题会议"),
+        room=room,
+        start=kw.pop("start", at(2, 9)),
+        end=kw.pop("end", at(2, 10)),
+        now=NOW,
+        attendees=[AttendeeSpec(p) for p in attendees],
+        **kw,
+    )
+
+
+# --- where each notification goes -------------------------------------------------------------
+
+
+def test_each_person_is_reached_by_their_own_channel(people, organiser, room):
+    meeting = book(organiser, room, [people.zhang, people.wang, people.zhao, people.qian])
+    got = {r.person: r for r in rows(meeting=meeting, kind=notifications.INVITATION)}
+    assert (got[people.zhang].channel, got[people.zhang].address) == (
+        Channel.EMAIL,
+        "zhang@czj.example.gov.cn",
+    )
+    assert got[people.zhang].status == DeliveryStatus.PENDING
+    assert (got[people.zhao].channel, got[people.zhao].address) == (
+        Channel.WECOM,
+        people.unit.robot_webhook,
+    )
+    assert (got[people.qian].channel, got[people.qian].address) == (
+        Channel.DINGTALK,
+        people.qian.robot_webhook,
+    )
+
+
+def test_a_person_without_an_address_gets_a_skipped_record_that_says_why(people, organiser, room):
+    meeting = book(organiser, room, [people.wang])
+    [row] = rows(meeting=meeting, person=people.wang)
+    assert row.channel == Channel.INBOX
+    assert row.status == DeliveryStatus.SKIPPED
+    assert row.last_error == "未设置电子邮箱"
+    assert row.subject == "会议通知：专题会议"  # the content is kept for a later re-send
+    assert row in notifications.outbox([DeliveryStatus.SKIPPED])
+
+
+def test_a_robot_person_without_any_webhook_is_skipped_with_the_reason(organiser, room):
+    person = make_person("孙主任", notify_channel=NotifyChannel.WECOM)  # unit without robot
+    meeting = book(organiser, room, [person])
+    [row] = rows(meeting=meeting, person=person)
+    assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, notifications.NO_ROBOT)
+
+
+def test_inbox_only_people_see_it_in_their_list_at_once(organiser, room):
+    user = make_user("sunzr")
+    person = make_person("孙主任", notify_channel=NotifyChannel.NONE, user=user)
+    no_account = make_person("周主任", notify_channel=NotifyChannel.NONE)
+    meeting = book(organiser, room, [person, no_account])
+    [mine] = rows(meeting=meeting, person=person)
+    assert (mine.channel, mine.status, mine.recipient) == (Channel.INBOX, DeliveryStatus.SENT, user)
+    assert list(notifications.user_notifications(user)) == [mine]
+    [theirs] = rows(meeting=meeting, person=no_account)
+    assert (theirs.status, theirs.last_error) == (DeliveryStatus.SKIPPED, notifications.INBOX_ONLY)
+
+
+def test_users_are_reached_through_their_person_else_their_account(approval_room, organiser):
+    with_person = make_user("approver1", first_name="一")
+    make_person("审批人甲", user=with_person, email="a@zfb.example.gov.cn")
+    plain = make_user("approver2", email="b@zfb.example.gov.cn")
+    neither = make_user("approver3")
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get_or_create(name="审批人")[0]
+    for user in (with_person, plain, neither):
+        user.groups.add(group)
+    book(organiser, approval_room, [])
+    got = {r.recipient: r for r in rows(kind="approval_requested")}
+    assert got[with_person].address == "a@zfb.example.gov.cn"
+    assert got[plain].address == "b@zfb.example.gov.cn"
+    assert got[neither].status == DeliveryStatus.SKIPPED
+    assert got[neither].last_error == "未设置电子邮箱"
+
+
+def test_guests_get_nothing_and_are_no_error(people, organiser, room):
+    from meetings.attendees import Guest, attendee_add
+
+    meeting = book(organiser, room, [people.zhang])
+    before = Notification.objects.count()
+    attendee_add(meeting=meeting, actor=organiser, now=NOW, guest=Guest("某专家", unit="高校"))
+    assert Notification.objects.count() == before
+
+
+# --- written with the change, sent after commit ----------------------------------------------
+
+
+def test_a_refused_change_writes_no_notification(people, organiser, room, colleague):
+    meeting = book(organiser, room, [people.zhang])
+    make_meeting(room=room, organizer=colleague, start=at(3, 9), end=at(3, 10))
+    before = Notification.objects.count()
+    with pytest.raises(Exception):  # noqa: B017 (BookingConflict: the room is taken)
+        meeting_update(meeting=meeting, actor=organiser, now=NOW, start=at(3, 9), end=at(3, 10))
+    assert Notification.objects.count() == before
+
+
+def test_delivery_is_enqueued_only_when_the_change_commits(
+    people, organiser, room, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        book(organiser, room, [people.zhang, people.li, people.wang])
+    # Two e-mails to send; the skipped row has nothing to enqueue.
+    assert len(callbacks) == 2
+    assert OrmQ.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(organiser, room, [people.zhang], start=at(3, 9), end=at(3, 10))
+    # The ORM broker now holds the task for the worker.
+    [queued] = OrmQ.objects.all()
+    assert queued.task["func"] == "meetings.tasks.deliver_notification"
+    [row] = rows(meeting__start=at(3, 9), person=people.zhang)
+    assert queued.task["args"] == (row.pk,)
+
+
+def test_a_rolled_back_transaction_enqueues_nothing(
+    people, organiser, room, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        book(organiser, room, [people.zhang])
+        raise RuntimeError("something later in the same request failed")
+    assert callbacks == []
+    assert Notification.objects.count() == 0
+    assert OrmQ.objects.count() == 0
+
+
+def test_sent_by_the_worker_after_commit(
+    q_sync, people, organiser, room, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        book(organiser, room, [people.zhang, people.li])
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "li@czj.example.gov.cn",
+        "zhang@czj.example.gov.cn",
+    ]
+    assert {r.status for r in rows(kind=notifications.INVITATION)} == {DeliveryStatus.SENT}
+
+
+def test_a_broker_that_is_down_loses_nothing(
+    people, organiser, room, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = book(organiser, room, [people.zhang])  # no error for the user
+    [row] = rows(meeting=meeting, person=people.zhang)
+    assert row.status == DeliveryStatus.PENDING
+    # The minutely sweep sends it.
+    assert tasks.deliver_due() == 1
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.SENT
+    assert [m.to for m in mail.outbox] == [["zhang@czj.example.gov.cn"]]
+
+
+def test_old_sent_rows_are_cleaned_up_failed_ones_stay(people, organiser, room, settings):
+    import datetime as dt
+
+    settings.NOTIFY_KEEP_DAYS = 30
+    book(organiser, room, [people.zhang, people.wang])
+    old = NOW - dt.timedelta(days=31)
+    Notification.objects.update(created_at=old)
+    failed = Notification.objects.filter(person=people.zhang).get()
+    Notification.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED)
+    sent = make_meeting(room=make_room(), organizer=organiser, start=at(4, 9), end=at(4, 10))
+    fresh = Notification.objects.create(
+        kind="x", subject="新的", meeting=sent, status=DeliveryStatus.SENT, created_at=NOW
+    )
+    assert notifications.notifications_cleanup(now=NOW) == 1  # 王科员's skipped row
+    assert set(Notification.objects.values_list("pk", flat=True)) == {failed.pk, fresh.pk}
+
+
+def test_the_cleanup_task_purges_notifications_and_print_jobs():
+    assert tasks.cleanup() == {"notifications": 0, "print_jobs": 0}
+
+
+def test_schedules_are_created_once_and_updated_in_place():
+    from django_q.models import Schedule
+
+    from meetings.apps import ensure_schedules
+
+    ensure_schedules()
+    ensure_schedules()
+    names = sorted(Schedule.objects.values_list("name", flat=True))
+    assert names.count("meetings.deliver_due") == 1
+    due = Schedule.objects.get(name="meetings.deliver_due")
+    assert (due.func, due.schedule_type, due.minutes) == (
+        "meetings.tasks.deliver_due",
+        Schedule.MINUTES,
+        1,
+    )
+    reminders = Schedule.objects.get(name="meetings.send_reminders")
+    assert (reminders.func, reminders.minutes) == ("meetings.tasks.send_reminders", 1)
+    cleanup = Schedule.objects.get(name="meetings.cleanup")
+    assert (cleanup.func, cleanup.schedule_type) == ("meetings.tasks.cleanup", Schedule.DAILY)
+    assert "meetings.expire_holds" in names
+    sweep = Schedule.objects.get(name="meetings.sweep_print_jobs")
+    assert (sweep.func, sweep.minutes) == ("meetings.tasks.sweep_print_jobs", 5)
+
+
+def test_roles_do_not_matter_for_who_is_invited(people, organiser, room):
+    """Every directory person on the roster, whatever their role, gets the invitation."""
+    meeting = meeting_create(
+        actor=organiser,
+        title="会",
+        room=room,
+        start=at(2, 9),
+        end=at(2, 10),
+        now=NOW,
+        attendees=[AttendeeSpec(people.zhang, Role.STAFF), AttendeeSpec(people.li, Role.SIT_IN)],
+    )
+    assert {r.person for r in rows(meeting=meeting)} == {people.zhang, people.li}
