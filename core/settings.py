@@ -110,7 +110,14 @@ TEMPLATES = [
 # writer's, and `timeout` makes a second writer wait instead of failing with
 # "database is locked". PostgreSQL adds an exclusion constraint as the last guard.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'huiwu.sqlite3'}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+# Connections are kept between requests: opening one (and SQLite reading the schema on
+# the first query) cost more CPU than a whole cached API answer (bench/api_load.py).
+# The health check reopens a connection the database dropped (a PostgreSQL restart).
+_db = dj_database_url.parse(
+    DATABASE_URL,
+    conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    conn_health_checks=True,
+)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
