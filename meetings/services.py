@@ -768,10 +768,13 @@ def meeting_create(
 
 def _enter_submitted_state(meeting: Meeting, *, actor: Any, now: dt.datetime) -> None:
     if _needs_approval(meeting.room, actor):
+        deadline = add_working_days(now, settings.HOLD_WORKING_DAYS)
+        if meeting.status == Status.PENDING and meeting.hold_expires_at is not None:
+            # A request moved while it waits keeps its deadline: nudging the time must
+            # not keep a hold on a room alive for ever without an approver deciding.
+            deadline = min(deadline, meeting.hold_expires_at)
         meeting.status = Status.PENDING
-        meeting.hold_expires_at = min(
-            add_working_days(now, settings.HOLD_WORKING_DAYS), meeting.start
-        )
+        meeting.hold_expires_at = min(deadline, meeting.start)
     else:
         meeting.status = Status.APPROVED
         meeting.hold_expires_at = None
@@ -1039,6 +1042,14 @@ def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str
         raise PermissionDenied("只有审批人可以审批")
     if meeting.status != Status.PENDING:
         raise InvalidTransition("只有待审批的申请可以批准")
+    if meeting.hold_expires_at is not None and meeting.hold_expires_at <= now:
+        # The worker releases overdue holds every few minutes; until it has, the request
+        # still looks pending, but its slot is no longer promised: release it now.
+        holds_expire(now=now)
+        raise InvalidTransition(
+            "该申请已超过审批期限，预留已自动释放；如仍需使用，请申请人重新预订",
+            details={"id": meeting.pk},
+        )
     with transaction.atomic():
         _lock_unchanged(meeting, state=booking_state(meeting))
         meeting.status = Status.APPROVED

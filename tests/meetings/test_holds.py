@@ -117,3 +117,33 @@ def test_the_schedule_exists_once_after_two_migrates():
     assert schedule.func == "meetings.tasks.expire_holds"
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 15
     assert Schedule.objects.filter(func="meetings.tasks.expire_holds").count() == 1
+
+
+def test_moving_a_waiting_request_keeps_its_deadline(organiser, approval_room):
+    from meetings.services import meeting_update
+
+    m = request(organiser, approval_room, at(15, 9), at(15, 10))
+    assert m.hold_expires_at == at(8, 15)
+    # Nudged on Monday: a fresh deadline would be Wednesday; the hold stays Tuesday's.
+    moved = meeting_update(
+        meeting=m, actor=organiser, now=at(7, 10), start=at(15, 10), end=at(15, 11)
+    )
+    assert moved.status == Status.PENDING and moved.hold_expires_at == at(8, 15)
+    # Moved before its deadline, it never outlasts the meeting's start either.
+    earlier = meeting_update(
+        meeting=moved, actor=organiser, now=at(7, 11), start=at(8, 9), end=at(8, 10)
+    )
+    assert earlier.hold_expires_at == at(8, 9)
+
+
+def test_an_overdue_request_cannot_be_approved_even_before_the_worker_ran(
+    organiser, approver, approval_room
+):
+    from core.exceptions import InvalidTransition
+
+    m = request(organiser, approval_room, at(15, 9), at(15, 10))
+    with pytest.raises(InvalidTransition, match="超过审批期限"):
+        meeting_approve(meeting=m, actor=approver, now=at(8, 15, 1))
+    m.refresh_from_db()
+    assert m.status == Status.CANCELLED  # released at once, the requester told
+    assert Notification.objects.filter(meeting=m, kind="expire").exists()
