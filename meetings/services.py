@@ -660,6 +660,7 @@ def meeting_create(
     _validate_fields(title=title, room=room, place=place, attendees=attendees)
     _validate_branch(kind=kind, branch_of=branch_of, room=room, link_test_minutes=link_test_minutes)
     _validate_reminder(reminder_minutes)
+    _check_priority(actor, priority, kind=kind, branch_of=branch_of)
     if vc is not None and not submit:
         raise InvalidInput("草稿不占用会议室和会议号：提交时再预订视频会议", field="vc")
     attach = vc_validate(vc) if vc is not None else None
@@ -668,9 +669,7 @@ def meeting_create(
     meeting = Meeting(
         title=title.strip(),
         kind=kind,
-        priority=priority
-        if priority is not None
-        else DEFAULT_PRIORITY.get(Kind(kind), Priority.NORMAL),
+        priority=priority if priority is not None else derived_priority(kind, branch_of),
         start=start,
         end=end,
         room=room,
@@ -764,6 +763,25 @@ def meeting_create(
         )
         raise
     return meeting
+
+
+def derived_priority(kind: str, branch_of: str) -> int:
+    """The class a meeting has unless an admin says otherwise (DESIGN §4)."""
+    if branch_of:
+        return Priority.SUPERIOR
+    return DEFAULT_PRIORITY.get(Kind(kind), Priority.NORMAL)
+
+
+def _check_priority(actor: Any, priority: int | None, *, kind: str, branch_of: str) -> None:
+    # A higher class protects a booking from pre-emption and lets it pre-empt others:
+    # raising it is the admin's call, not every booker's. Lowering one's own is harmless.
+    if priority is None or priority <= derived_priority(kind, branch_of):
+        return
+    if not roles.is_admin(actor):
+        message = "会议等级由会议类型决定；只有会务管理员可以调高等级"
+        raise PermissionDenied(
+            message, details={"errors": [{"field": "priority", "message": message}]}
+        )
 
 
 def _enter_submitted_state(meeting: Meeting, *, actor: Any, now: dt.datetime) -> None:
@@ -860,8 +878,12 @@ def meeting_update(
     before_schedule = {f: getattr(meeting, f) for f in _SCHEDULE_FIELDS}
     for name, value in changes.items():
         setattr(meeting, name, value)
-    if "kind" in changes and "priority" not in changes:
-        meeting.priority = DEFAULT_PRIORITY.get(Kind(meeting.kind), meeting.priority)
+    if "priority" in changes:
+        _check_priority(actor, meeting.priority, kind=meeting.kind, branch_of=meeting.branch_of)
+    elif {"kind", "branch_of"} & set(changes):
+        # The class follows the kind both ways: 常务会议 → 专题会议 is 一般会议 again, and a
+        # meeting that is no longer a 分会场 is no longer 上级会议.
+        meeting.priority = derived_priority(meeting.kind, meeting.branch_of)
     schedule_changed = any(getattr(meeting, f) != v for f, v in before_schedule.items())
     if schedule_changed or _submit:
         validate_times(start=meeting.start, end=meeting.end, now=now)
