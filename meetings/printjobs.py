@@ -21,9 +21,11 @@ Rules that keep the record honest when things go wrong:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import logging
 import re
+import secrets
 import time
 import zipfile
 from collections.abc import Callable, Mapping
@@ -79,6 +81,8 @@ SEATING_KINDS = ("namecards", "seating")
 GAVE_UP = "后台生成多次中断（已尝试 {n} 次），请点“重试”重新生成；如仍失败请联系管理员"
 MEETING_GONE = "会议已删除"
 CRASHED = "生成时出现程序错误（已记录日志），请点“重试”；如仍失败请联系管理员"
+STORE_FAILED = "文件保存失败（已记录日志），请点“重试”；如仍失败请联系管理员"
+DISK_FULL = "服务器存储空间已满，文件未能保存：请联系管理员清理后点“重试”"
 
 
 class PrintFileGone(DomainError):
@@ -142,14 +146,17 @@ def clean_options(kind: str, raw: Mapping[str, Any] | None) -> dict[str, Any]:
                 f"{KINDS[kind]}没有选项 {str(name)[:30]}（可用：{where}）", field=f"options.{name}"
             )
         if name == "stock":
-            if value not in NAMECARD_STOCKS:
+            # isinstance first: a list or dict (JSON from a direct caller) is unhashable.
+            if not isinstance(value, str) or value not in NAMECARD_STOCKS:
                 raise _bad(name, f"只能是 {'、'.join(NAMECARD_STOCKS)}")
         elif name == "paper":
             if not isinstance(value, str) or value.lower() not in printing.PAPERS:
                 raise _bad(name, "只能是 a4 或 a3")
             value = value.lower()
         elif name == "viewpoint":
-            if value is not None and value not in {v.value for v in Viewpoint}:
+            if value is not None and (
+                not isinstance(value, str) or value not in {v.value for v in Viewpoint}
+            ):
                 raise _bad(name, "只能是 audience（从观众席看）或 rostrum（从主席台看）")
         elif not isinstance(value, bool):
             raise _bad(name, "必须是 true 或 false")
@@ -264,19 +271,30 @@ def print_job_retry(*, actor: Any, job: PrintJob, now: dt.datetime) -> PrintJob:
             )
             if not closed:
                 raise InvalidTransition("该任务刚刚恢复运行，请稍候")
-        return request_print_job(actor=actor, meeting=meeting, kind=job.kind, options=job.options)
+        options = dict(job.options)
+        if options.get("mark_printed") and not can_edit(actor, meeting):
+            # A colleague retrying the organiser's job gets the file; registering the
+            # print stays the organiser's (rather than a 403 for the whole retry).
+            options["mark_printed"] = False
+        return request_print_job(actor=actor, meeting=meeting, kind=job.kind, options=options)
 
 
 # --- who may read a job -------------------------------------------------------------------
 
 
 def may_read(user: Any, job: PrintJob) -> bool:
-    """Its requester, or anyone who may see that meeting's documents."""
+    """Anyone who may (still) see that meeting's documents; once the meeting is deleted,
+    its requester alone (to learn why it failed).
+
+    Having requested the job is not enough while the meeting exists: someone taken off a
+    confidential meeting's roster must lose its files (a roster rendered after the
+    removal, possibly) as they lose the meeting itself.
+    """
     if not getattr(user, "is_authenticated", False):
         return False
-    if job.requested_by_id == user.pk:
-        return True
-    return job.meeting is not None and can_see_details(user, job.meeting)
+    if job.meeting is None:
+        return job.requested_by_id == user.pk
+    return can_see_details(user, job.meeting)
 
 
 def access_print_job(user: Any, job_id: int) -> PrintJob:
@@ -465,27 +483,58 @@ def _fail(job: PrintJob, attempt: int, message: str) -> None:
     )
 
 
-def _finish(job: PrintJob, attempt: int, output: _Output) -> str:
+def _remove(storage: Any, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # the purge's orphan sweep gets it later
+        log.warning("Print job file %s could not be removed", name, exc_info=True)
+
+
+def _store(job: PrintJob, output: _Output) -> str:
+    """Save the file through the job's storage; returns its name there.
+
+    The name has a random part: nothing in storage can be found from a job id (a folder
+    or bucket exposed by mistake must not hand out rosters), and a save that fails half
+    way (FileSystemStorage leaves the partial file of a full disk) removes exactly its
+    own file — nobody else can have that name.
+    """
     extension = "zip" if job.kind == "all" else "pdf"
-    job.file.save(f"job-{job.pk}-{job.kind}.{extension}", ContentFile(output.data), save=False)
-    now = timezone.now()
-    updated = PrintJob.objects.filter(
-        pk=job.pk, status=PrintJobStatus.RUNNING, attempts=attempt, meeting__isnull=False
-    ).update(
-        status=PrintJobStatus.DONE,
-        file=job.file.name,
-        done=output.total,
-        total=output.total,
-        error="\n".join(output.notes),
-        finished_at=now,
-        heartbeat_at=now,
+    wanted = job.file.field.generate_filename(
+        job, f"job-{job.pk}-{secrets.token_hex(16)}.{extension}"
     )
+    storage = job.file.storage
+    try:
+        return storage.save(wanted, ContentFile(output.data), max_length=job.file.field.max_length)
+    except Exception:
+        _remove(storage, wanted)
+        raise
+
+
+def _finish(job: PrintJob, attempt: int, output: _Output) -> str:
+    stored = _store(job, output)
+    now = timezone.now()
+    try:
+        updated = PrintJob.objects.filter(
+            pk=job.pk, status=PrintJobStatus.RUNNING, attempts=attempt, meeting__isnull=False
+        ).update(
+            status=PrintJobStatus.DONE,
+            file=stored,
+            done=output.total,
+            total=output.total,
+            error="\n".join(output.notes),
+            finished_at=now,
+            heartbeat_at=now,
+        )
+    except Exception:
+        _remove(job.file.storage, stored)  # not recorded: nobody could ever download it
+        raise
     if not updated:
-        # Taken over, or the meeting was deleted while drawing: no orphan file, and a
-        # deleted meeting's job says so.
-        job.file.delete(save=False)
+        # Taken over (the new attempt's file has its own name and stays), or the meeting
+        # was deleted while drawing: no orphan file, and a deleted meeting's job says so.
+        _remove(job.file.storage, stored)
         _fail(job, attempt, MEETING_GONE)
         return PrintJob.objects.filter(pk=job.pk).values_list("status", flat=True).first() or ""
+    job.file.name = stored
     _mark_printed(job, output, now)
     return PrintJobStatus.DONE
 
@@ -493,10 +542,21 @@ def _finish(job: PrintJob, attempt: int, output: _Output) -> str:
 def _mark_printed(job: PrintJob, output: _Output, now: dt.datetime) -> None:
     if not job.options.get("mark_printed") or job.meeting is None or job.requested_by is None:
         return
+    # The same audit line as the synchronous endpoints: 打印桌签（A4 横向对折）, 打印座次图（A3）.
+    details = {
+        seating_services.CARDS: NAMECARD_STOCKS[job.options["stock"]].label
+        if job.options.get("stock") in NAMECARD_STOCKS
+        else "",
+        seating_services.CHART: str(job.options.get("paper") or "").upper(),
+    }
     for document in output.marked:
         try:
             seating_services.seating_mark_printed(
-                actor=job.requested_by, meeting=job.meeting, document=document, now=now
+                actor=job.requested_by,
+                meeting=job.meeting,
+                document=document,
+                now=now,
+                detail=details.get(document, ""),
             )
         except DomainError as exc:
             # The file is made; failing to register the print must not fail it.
@@ -534,9 +594,10 @@ def run_print_job(pk: int) -> str:
         return PrintJobStatus.FAILED
     try:
         return _finish(job, attempt, output)
-    except Exception:
+    except Exception as exc:
         log.exception("Print job %s: could not store the file", pk)
-        _fail(job, attempt, "文件保存失败（已记录日志），请点“重试”；如仍失败请联系管理员")
+        full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        _fail(job, attempt, DISK_FULL if full else STORE_FAILED)
         return PrintJobStatus.FAILED
 
 
@@ -572,7 +633,9 @@ def purge_old_jobs(now: dt.datetime) -> int:
         status=PrintJobStatus.RUNNING, heartbeat_at__gte=now - STALE_AFTER
     )
     deleted = 0
-    for job in old.iterator():
+    # A list, not iterator(): rows are deleted while going through them (undefined
+    # for an open SQLite cursor), and a day's jobs are few.
+    for job in list(old):
         if job.file:
             try:
                 job.file.delete(save=False)
@@ -585,16 +648,25 @@ def purge_old_jobs(now: dt.datetime) -> int:
     return deleted
 
 
-def _purge_orphans(cutoff: dt.datetime) -> None:
+def _listdir(path: str) -> tuple[list[str], list[str]]:
+    """default_storage.listdir, or nothing where it cannot list (not implemented by the
+    backend, or the folder went away meanwhile)."""
     try:
-        years = default_storage.listdir("print")[0]
-    except (FileNotFoundError, NotImplementedError):
+        return default_storage.listdir(path)
+    except (NotImplementedError, OSError):
+        return [], []
+
+
+def _purge_orphans(cutoff: dt.datetime) -> None:
+    # Through the storage API only, never os paths: S3-like backends have no folders.
+    years = _listdir("print")[0]
+    if not years:
         return
     known = set(PrintJob.objects.exclude(file="").values_list("file", flat=True))
     for year in years:
-        for month in default_storage.listdir(f"print/{year}")[0]:
+        for month in _listdir(f"print/{year}")[0]:
             folder = f"print/{year}/{month}"
-            for name in default_storage.listdir(folder)[1]:
+            for name in _listdir(folder)[1]:
                 path = f"{folder}/{name}"
                 if path in known:
                     continue

@@ -30,6 +30,12 @@ from meetings.views import _access, _page
 POLL_SECONDS = 1
 # Without JavaScript: a slower full-page refresh.
 REFRESH_SECONDS = 3
+# A stuck job (no worker running, or one killed) may wait for the sweep for minutes, or
+# for ever: a page left open on it asks rarely instead of every second.
+STALE_POLL_SECONDS = 15
+GONE_PARTIAL = (
+    '<div id="print-job" class="print-job"><p class="msg msg-error">打印任务不存在</p></div>'
+)
 
 _TRUE = {"1", "true", "on", "yes"}
 _FALSE = {"0", "false", "off", "no", ""}
@@ -68,20 +74,21 @@ def _job(request: HttpRequest, pk: int, job_id: int) -> PrintJob:
 
 def _status_context(pk: int, job: PrintJob) -> dict[str, Any]:
     finished = job.status in (PrintJobStatus.DONE, PrintJobStatus.FAILED)
+    stale = printjobs.is_stale(job, timezone.now())
     return {
         "job": job,
         "meeting_id": pk,
         "kind_label": printjobs.KINDS.get(job.kind, job.kind),
         "finished": finished,
-        "stale": printjobs.is_stale(job, timezone.now()),
+        "stale": stale,
         "notes": printjobs.notes_of(job),
         "status_url": reverse("meeting_print_job_status", args=[pk, job.pk]),
         "page_url": reverse("meeting_print_job", args=[pk, job.pk]),
         "retry_url": reverse("meeting_print_job_retry", args=[pk, job.pk]),
         "download_url": reverse("api-v1:print_job_download", kwargs={"job_id": job.pk}),
         "can_retry": job.meeting_id is not None,
-        "poll": POLL_SECONDS,
-        "refresh": REFRESH_SECONDS,
+        "poll": STALE_POLL_SECONDS if stale else POLL_SECONDS,
+        "refresh": STALE_POLL_SECONDS if stale else REFRESH_SECONDS,
         "keep_days": settings.PRINT_JOB_KEEP_DAYS,
     }
 
@@ -124,7 +131,14 @@ def print_job_page(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
 @require_GET
 def print_job_status_view(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     """The polled part: state, progress bar, and 下载 or the error with 重试."""
-    job = _job(request, pk, job_id)
+    try:
+        job = _job(request, pk, job_id)
+    except Http404:
+        if request.headers.get("HX-Request") != "true":
+            raise
+        # Purged, or access lost, while the page was open. htmx polls on through a 404
+        # (it swaps nothing); 286 is its "stop polling" answer, and the text is the 404's.
+        return HttpResponse(GONE_PARTIAL, status=286)
     return render(request, "meetings/_print_job_status.html", _status_context(pk, job))
 
 
