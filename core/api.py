@@ -109,10 +109,18 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse
     return response
 
 
+# An unknown field's name is the client's text: echoed whole, a 100 kB key would make a
+# 200 kB error (it appears in the message and in the list).
+MAX_FIELD_NAME = 80
+# Enough to fix a form; a body with thousands of bad items need not be listed item by item.
+MAX_LISTED_ERRORS = 50
+
+
 def _field_name(loc: list[Any]) -> str:
     # ninja locates errors as ("body", "payload", "field", ...); the client wants "field".
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
-    return ".".join(parts) or "body"
+    name = ".".join(parts) or "body"
+    return name if len(name) <= MAX_FIELD_NAME else name[: MAX_FIELD_NAME - 1] + "…"
 
 
 def _translate(err: dict[str, Any]) -> str:
@@ -165,7 +173,8 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": _field_name(list(e.get("loc", []))), "message": _translate(e)} for e in exc.errors
+        {"field": _field_name(list(e.get("loc", []))), "message": _translate(e)}
+        for e in exc.errors[:MAX_LISTED_ERRORS]
     ]
     summary = "；".join(f"{e['field']}：{e['message']}" for e in errors[:5])
     return error_response(request, 422, "invalid", f"输入有误（{summary}）", {"errors": errors})

@@ -119,6 +119,19 @@ def test_control_characters_inside_a_list_are_refused(admin):
     assert AuditEntry.objects.count() == 0
 
 
+def test_a_huge_unknown_field_name_is_not_echoed_back_whole(admin):
+    key = "x" * 100_000
+    body = {"name": "新会议室", "capacity": 10, key: 1}
+    body.update({f"extra{i}": i for i in range(500)})
+    response = bearer(admin).post("/api/v1/rooms", body, content_type="application/json")
+    error = assert_error(response, 422, "invalid")
+    assert len(response.content) < 20_000
+    fields = [e["field"] for e in error["details"]["errors"]]
+    assert len(fields) == 50 and all(len(f) <= 80 for f in fields)
+    assert any(f.startswith("xxx") and f.endswith("…") for f in fields)
+    assert Room.objects.count() == 0
+
+
 # --- failures inside a handler -------------------------------------------------------------
 
 
