@@ -883,6 +883,14 @@ def report_sharing(clusters: list[Proc]) -> None:
     say(f"tasks run per qcluster: {shares}")
 
 
+def keep_or_remove(work: Path) -> None:
+    """After a failure: the logs (and received mail) for a look, unless nothing ran."""
+    if any(work.iterdir()):
+        print(f"smoke: logs in {work}", file=sys.stderr, flush=True)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     admin_url = os.environ.get("SMOKE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     redis_base = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379")
@@ -902,10 +910,11 @@ def main() -> int:
     except SmokeFailure as err:
         signal.alarm(0)
         print(f"smoke: FAILED: {err}", file=sys.stderr, flush=True)
-        print(f"smoke: logs in {work}", file=sys.stderr, flush=True)
+        keep_or_remove(work)
         return 1
     except KeyboardInterrupt:
         print("smoke: interrupted", file=sys.stderr, flush=True)
+        keep_or_remove(work)
         return 130
     signal.alarm(0)
     if os.environ.get("SMOKE_KEEP") != "1":
