@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXY_NETWORKS)
+
+
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    """The address a request came from, as the limits count it.
+
+    Behind nginx every request comes from nginx: limits counted by REMOTE_ADDR would be
+    one counter for the whole office. When REMOTE_ADDR is a trusted proxy, the client is
+    the right-most X-Forwarded-For hop that is not itself a trusted proxy (hops further
+    left were written by the client and prove nothing).
+    """
+    remote = str(request.META.get("REMOTE_ADDR", "unknown"))
+    if not settings.TRUSTED_PROXY_NETWORKS or not _trusted(remote):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops[-20:]):
+        if not hop:
+            continue
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return remote  # a garbled header: count it against the proxy, not a made-up key
+        if not _trusted(hop):
+            return hop
+    return remote
 
 
 def is_limited(key: str, limit: int | None = None) -> bool:

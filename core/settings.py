@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -159,6 +160,23 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Failed logins / token uses per client address within LOGIN_RATE_WINDOW seconds.
 LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10, minimum=1)
 LOGIN_RATE_WINDOW = env_int("LOGIN_RATE_WINDOW", 300, minimum=1)
+# Reverse proxies (addresses or networks, e.g. 127.0.0.1 for nginx on the same host)
+# whose X-Forwarded-For is believed: the limits then count the client, not the proxy.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+
+def _networks(name: str, values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Networks from addresses/CIDRs; a typo must stop start-up, not weaken the limits."""
+    out = []
+    for value in values:
+        try:
+            out.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an address or network") from None
+    return out
+
+
+TRUSTED_PROXY_NETWORKS = _networks("TRUSTED_PROXIES", TRUSTED_PROXIES)
 
 # --- i18n and time --------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
