@@ -63,6 +63,7 @@ def _spec(payload: SeriesIn | SeriesPreviewIn) -> SeriesSpec:
         branch_of=payload.branch_of or "",
         link_test_minutes=payload.link_test_minutes,
         vc=vc_request(payload.vc) if payload.vc is not None else None,
+        reminder_minutes=payload.reminder_minutes,
     )
 
 

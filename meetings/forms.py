@@ -320,8 +320,8 @@ class MeetingForm(forms.Form):
         }
 
     def reminder(self) -> int | None:
-        """会前提醒 for meeting_create / meeting_update (not in service_fields: a series
-        template has no reminder)."""
+        """会前提醒 for meeting_create / meeting_update and a series' template (not in
+        service_fields, which the series edit form shares without a reminder field)."""
         value = self.cleaned_data.get("reminder_minutes")
         return int(value) if value is not None else None
 

@@ -25,10 +25,12 @@ from meetings.schemas import (
     _ACK_DOC,
     _BRANCH_DOC,
     _LINK_TEST_DOC,
+    _REMINDER_DOC,
     MAX_ATTENDANCE,
     MAX_ATTENDEES,
     MAX_BUFFER_MINUTES,
     MAX_LINK_TEST_MINUTES,
+    MAX_REMINDER_MINUTES,
     AttendeeIn,
     BranchCode,
     ConfidentialityCode,
@@ -68,6 +70,9 @@ class _SeriesFields(InputSchema):
         None, ge=0, le=MAX_LINK_TEST_MINUTES, strict=True, description=_LINK_TEST_DOC
     )
     vc: VcIn | None = Field(None, description="每次会议各自预订视频会议")
+    reminder_minutes: int | None = Field(
+        None, ge=1, le=MAX_REMINDER_MINUTES, strict=True, description=_REMINDER_DOC
+    )
     start: LocalDateTime = Field(..., description="首次会议开始。" + LOCAL_TIME_DOC)
     end: LocalDateTime = Field(..., description="首次会议结束（同一天）。" + LOCAL_TIME_DOC)
     rrule: str = Field(..., min_length=1, max_length=500, strict=True, description=_RRULE_DOC)
@@ -110,6 +115,9 @@ class SeriesPatch(InputSchema):
     attendees: list[AttendeeIn] | None = Field(None, max_length=MAX_ATTENDEES)
     branch_of: BranchCode | Literal[""] | None = Field(None, description=_BRANCH_DOC)
     link_test_minutes: int | None = Field(None, ge=0, le=MAX_LINK_TEST_MINUTES, strict=True)
+    reminder_minutes: int | None = Field(
+        None, ge=1, le=MAX_REMINDER_MINUTES, strict=True, description=_REMINDER_DOC
+    )
     start_time: dt.time | None = Field(
         None, description="新的开始时刻（如 10:00），各次会议仍在各自日期"
     )

@@ -82,6 +82,7 @@ SERIES_FIELDS = (
     "expected_attendance",
     "branch_of",
     "link_test_minutes",
+    "reminder_minutes",
 )
 
 
@@ -113,6 +114,7 @@ class SeriesSpec:
     branch_of: str = ""
     link_test_minutes: int | None = None
     vc: VcRequest | None = None
+    reminder_minutes: int | None = None
 
     def booking_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of services.meeting_create, besides time and series."""
@@ -131,6 +133,7 @@ class SeriesSpec:
             "branch_of": self.branch_of,
             "link_test_minutes": self.link_test_minutes,
             "vc": self.vc,
+            "reminder_minutes": self.reminder_minutes,
         }
 
     def as_template(self) -> dict[str, Any]:
@@ -158,6 +161,7 @@ class SeriesSpec:
             "branch_of": self.branch_of,
             "link_test_minutes": self.link_test_minutes,
             "vc": vc,
+            "reminder_minutes": self.reminder_minutes,
         }
 
 
@@ -184,6 +188,7 @@ def spec_from_template(template: dict[str, Any]) -> SeriesSpec:
         branch_of=template.get("branch_of", ""),
         link_test_minutes=template.get("link_test_minutes"),
         vc=VcRequest(**vc) if isinstance(vc, dict) else None,
+        reminder_minutes=template.get("reminder_minutes"),
     )
 
 

@@ -198,6 +198,7 @@ def series_create_from_form(request: HttpRequest) -> HttpResponse:
                 **form.service_fields(),
                 attendees=form.attendee_specs(),
                 vc=form.vc_request(),
+                reminder_minutes=form.reminder(),
             ),
             rrule=rec.rrule(interval[0].date()),
             start=interval[0],
