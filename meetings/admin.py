@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from meetings.models import Attendance, Meeting, Notification, VcLink
+from meetings.models import Attendance, Meeting, Notification, PrintJob, VcLink
 from meetings.services import meeting_cancel
 
 
@@ -140,11 +140,82 @@ class MeetingAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "subject", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["subject", "recipient__username"]
-    list_select_related = ["recipient"]
-    readonly_fields = ["recipient", "meeting", "kind", "subject", "body", "created_at", "read_at"]
+    """The outbox with its delivery record; 重新发送 lives on /notifications/outbox/ (it
+    goes through the service, which re-reads the address and writes the audit log)."""
+
+    list_display = [
+        "created_at",
+        "recipient",
+        "person",
+        "kind",
+        "subject",
+        "channel",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["subject", "recipient__username", "person__name", "address"]
+    list_select_related = ["recipient", "person"]
+    readonly_fields = [
+        "recipient",
+        "person",
+        "meeting",
+        "kind",
+        "subject",
+        "body",
+        "created_at",
+        "read_at",
+        "channel",
+        "address",
+        "mention",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+        "ics_method",
+        "ics",
+        "dedupe_key",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Read-only: a changed address or status here would bypass the delivery claim.
+        return False
+
+
+@admin.register(PrintJob)
+class PrintJobAdmin(admin.ModelAdmin):
+    """Background print jobs, to see what failed and why (read-only)."""
+
+    list_display = ["created_at", "kind", "meeting", "requested_by", "status", "done", "total"]
+    list_filter = ["status", "kind"]
+    search_fields = ["meeting__title", "requested_by__username"]
+    list_select_related = ["meeting", "requested_by"]
+    readonly_fields = [
+        "meeting",
+        "kind",
+        "options",
+        "requested_by",
+        "status",
+        "done",
+        "total",
+        "file",
+        "filename",
+        "error",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

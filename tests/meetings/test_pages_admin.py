@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.audit import audit_for
 from core.models import ApiToken
 from core.timeutil import at_local, localtime
-from meetings.models import Status
+from meetings.models import Notification, PrintJob, Status
 from tests.conftest import client_for
 from tests.factories import make_meeting, make_person, make_room, make_token, make_user
 
@@ -34,6 +34,10 @@ def test_every_admin_page_loads(root, organiser, leader, secretary):
         attendees=[leader.person, make_person()],
     )
     make_token(organiser)
+    note = Notification.objects.create(
+        recipient=organiser, kind="x", subject="已批准", channel="email", last_error="550"
+    )
+    job = PrintJob.objects.create(meeting=meeting, kind="namecards", requested_by=organiser)
     client = client_for(root)
     urls = [
         "/admin/",
@@ -49,6 +53,9 @@ def test_every_admin_page_loads(root, organiser, leader, secretary):
         "/admin/meetings/meeting/",
         f"/admin/meetings/meeting/{meeting.pk}/change/",
         "/admin/meetings/notification/",
+        f"/admin/meetings/notification/{note.pk}/change/",
+        "/admin/meetings/printjob/",
+        f"/admin/meetings/printjob/{job.pk}/change/",
     ]
     for url in urls:
         assert client.get(url).status_code == 200, url
