@@ -21,6 +21,7 @@ from core.names import user_display_name
 from core.schemas import BodyId, ErrorOut, InputSchema, ParamId, QuerySchema
 from core.timeutil import localtime
 from meetings import notifications
+from meetings.delivery import redact
 from meetings.models import Channel, DeliveryStatus, Notification
 
 router = Router(tags=["notifications"])
@@ -47,7 +48,7 @@ class NotificationOut(Schema):
 
 class OutboxItemOut(NotificationOut):
     recipient: str = Field(..., description="收件人（名录姓名或账号）")
-    address: str
+    address: str = Field(..., description="群机器人地址不含密钥（key、access_token）")
     attempts: int
     next_attempt_at: dt.datetime | None
     last_error: str
@@ -114,10 +115,15 @@ def outbox_item(n: Notification) -> dict[str, Any]:
         who = user_display_name(n.recipient)
     else:
         who = "（已删除）"
+    address = n.address
+    if n.channel in notifications.ROBOT_CHANNELS:
+        # The webhook's key lets anyone post into the group: shown without it (admins
+        # find the whole address in the directory).
+        address = redact(address)
     return {
         **_out(n),
         "recipient": who,
-        "address": n.address,
+        "address": address,
         "attempts": n.attempts,
         "next_attempt_at": _local(n.next_attempt_at),
         "last_error": n.last_error,

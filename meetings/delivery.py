@@ -5,7 +5,10 @@ Each attempt is claim → send → record:
 - **claim** is one conditional UPDATE (pending and due → sending, or a `sending` row whose
   lease ran out because its worker died). Of two workers given the same row — the task
   enqueued on commit and the minutely sweep, or two clusters — exactly one gets it.
-  The claim counts the attempt, so a message that kills its worker cannot loop forever.
+  The lease outlasts the slowest possible attempt (lease()), so a slow send is never
+  taken over while it is still running. The claim counts the attempt, so a message that
+  kills its worker cannot loop forever: once its attempts are used up, the sweep marks
+  it failed (fail_abandoned).
 - **send** by the row's channel, with short timeouts.
 - **record**: `sent`; or `pending` again with `next_attempt_at` doubling from
   NOTIFY_RETRY_SECONDS; or `failed` after NOTIFY_MAX_ATTEMPTS, with the last error, for
@@ -20,34 +23,52 @@ deliveries by it — keep both).
 A row keeps what it froze when it was written (subject, body, .ics), so it can be sent
 after its meeting was deleted — except invitations (REQUEST) and reminders, which would
 put a meeting that no longer exists into someone's calendar: those are `skipped` with
-the reason. A reminder whose meeting was cancelled or has begun is skipped too.
+the reason. A reminder whose meeting was cancelled, moved or has begun is skipped too,
+and so is an invitation for which a newer one (to the same person, about the same
+meeting) was written while it waited for a retry: the old word must not arrive last.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import logging
 import smtplib
 import urllib.error
 import urllib.request
+from email.mime.text import MIMEText
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 
+from core.timeutil import localtime
 from meetings import invitations
 from meetings.calendar import uid_domain
 from meetings.models import Channel, DeliveryStatus, Notification, Status
-from meetings.notifications import NEEDS_MEETING, REMINDER
+from meetings.notifications import (
+    INVITATION_KINDS,
+    NEEDS_MEETING,
+    REMINDER,
+    SERIES_INVITATION,
+    SUPERSEDED_PREFIX,
+)
 
 log = logging.getLogger(__name__)
 
-# How long a worker may hold a row in `sending` before it counts as dead. Far above an
-# attempt's worst case (EMAIL_TIMEOUT or NOTIFY_ROBOT_TIMEOUT, a few seconds each).
+# How long a worker may hold a row in `sending` before it counts as dead: at least this,
+# and always more than one attempt can take (lease()). A lease that runs out while the
+# first worker is still talking to the mail server would let a second one send it too.
 LEASE = dt.timedelta(minutes=5)
+# EMAIL_TIMEOUT bounds each socket operation, not the conversation: connect, greeting,
+# EHLO, STARTTLS, EHLO again, AUTH (up to three exchanges), MAIL, RCPT, DATA, the message,
+# QUIT — about a dozen waits, each up to EMAIL_TIMEOUT. An HTTP POST to a robot: connect,
+# send, status line and headers, body.
+SMTP_WAITS = 15
+HTTP_WAITS = 5
 MAX_BACKOFF = dt.timedelta(hours=6)
 # 企业微信 takes at most 2048 bytes of text; 钉钉 more. Cut a little below, on a character.
 ROBOT_TEXT_BYTES = 2000
@@ -73,11 +94,27 @@ class Skip(Exception):
 # --- claiming -------------------------------------------------------------------------------
 
 
+def lease() -> dt.timedelta:
+    """How long a claim holds: twice the longest an attempt can take, at least LEASE."""
+    worst = max(settings.EMAIL_TIMEOUT * SMTP_WAITS, settings.NOTIFY_ROBOT_TIMEOUT * HTTP_WAITS)
+    return max(LEASE, dt.timedelta(seconds=2 * worst))
+
+
+def _abandoned(now: dt.datetime) -> Q:
+    # A `sending` row without a claim time cannot come from claim(); a hand edit or an
+    # old bug must not strand it for ever.
+    return Q(status=DeliveryStatus.SENDING) & (
+        Q(claimed_at__lt=now - lease()) | Q(claimed_at__isnull=True)
+    )
+
+
 def _due(now: dt.datetime) -> Q:
     pending = Q(status=DeliveryStatus.PENDING) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    stale = Q(status=DeliveryStatus.SENDING, claimed_at__lt=now - LEASE)
+    # A row whose worker died on every attempt (a message that crashes it, a send that
+    # always outlives the task timeout) stops here: fail_abandoned() records it as failed.
+    stale = _abandoned(now) & Q(attempts__lt=settings.NOTIFY_MAX_ATTEMPTS)
     return pending | stale
 
 
@@ -90,7 +127,22 @@ def claim(pk: int, *, now: dt.datetime) -> Notification | None:
     )
     if not taken:
         return None
-    return Notification.objects.select_related("meeting__room").get(pk=pk)
+    # None if deleted right after the claim (its recipient's account was deleted).
+    return Notification.objects.select_related("meeting__room").filter(pk=pk).first()
+
+
+def fail_abandoned(*, now: dt.datetime) -> int:
+    """Mark failed the rows left in `sending` by dead workers that have used up their
+    attempts, so that they show in the outbox instead of staying 发送中 for ever."""
+    return (
+        Notification.objects.filter(_abandoned(now), attempts__gte=settings.NOTIFY_MAX_ATTEMPTS)
+        .exclude(channel=Channel.INBOX)
+        .update(
+            status=DeliveryStatus.FAILED,
+            last_error="发送中断（工作进程退出或超时），已达最多尝试次数",
+            next_attempt_at=None,
+        )
+    )
 
 
 def due_ids(*, now: dt.datetime, limit: int = 500) -> list[int]:
@@ -105,8 +157,12 @@ def due_ids(*, now: dt.datetime, limit: int = 500) -> list[int]:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before attempt `attempts + 1`: 1, 2, 4 … × NOTIFY_RETRY_SECONDS, capped."""
-    wait = dt.timedelta(seconds=settings.NOTIFY_RETRY_SECONDS) * 2 ** max(attempts - 1, 0)
-    return min(wait, MAX_BACKOFF)
+    # In whole seconds (Python ints do not overflow) and capped before a timedelta is
+    # made: 2 ** 40 minutes would not fit in one, and an OverflowError here would leave
+    # the row in `sending` until its lease ran out, again and again.
+    exponent = min(max(attempts - 1, 0), 40)
+    seconds = settings.NOTIFY_RETRY_SECONDS * 2**exponent
+    return dt.timedelta(seconds=min(seconds, int(MAX_BACKOFF.total_seconds())))
 
 
 # --- one attempt ----------------------------------------------------------------------------
@@ -129,6 +185,10 @@ def deliver(pk: int, *, now: dt.datetime) -> str:
     except Exception as exc:
         final = isinstance(exc, DeliveryError) and exc.final
         error = _describe(exc)
+        if row.channel in (Channel.WECOM, Channel.DINGTALK):
+            # Some errors quote the URL (http.client.InvalidURL …): its key lets anyone
+            # who reads it post into the group, so logs and the outbox never show it.
+            error = scrub(error, row.address)
         if final or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
             log.error(
                 "notification %s failed for good after %s attempts: %s", pk, row.attempts, error
@@ -154,6 +214,55 @@ def _check_still_wanted(row: Notification, *, now: dt.datetime) -> None:
             raise Skip(f"会议{row.meeting.get_status_display()}，不再提醒")
         if row.meeting.start <= now:
             raise Skip("会议已开始，不再提醒")
+        # The key ends with the start it was queued for; a moved meeting has its own.
+        queued_for = (row.dedupe_key or "").rsplit(":", 1)[-1]
+        if queued_for != f"{row.meeting.start.timestamp():.0f}":
+            raise Skip("会议时间已变更，按新时间另行提醒")
+    newer = _newer_invitation(row)
+    if newer is not None:
+        raise Skip(f"{SUPERSEDED_PREFIX}{localtime(newer):%m-%d %H:%M} 的新通知取代")
+
+
+def _newer_invitation(row: Notification) -> dt.datetime | None:
+    """When a later invitation to the same person about the same meeting was written.
+
+    Writing it marked this one superseded unless a worker held it then; if that attempt
+    failed and came back for a retry, sending it now would put the old word (a REQUEST
+    after the CANCEL, the old time after the move) last in the person's mailbox.
+    """
+    if row.kind not in INVITATION_KINDS or row.meeting_id is None or row.person_id is None:
+        return None
+    # A series message names only its first meeting: a single invitation about that one
+    # does not replace the whole list.
+    kinds = (SERIES_INVITATION,) if row.kind == SERIES_INVITATION else INVITATION_KINDS
+    return (
+        Notification.objects.filter(
+            meeting_id=row.meeting_id, person_id=row.person_id, kind__in=kinds, pk__gt=row.pk
+        )
+        .order_by("pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def redact(address: str) -> str:
+    """A robot's webhook fit to show: the query (企业微信 ?key=, 钉钉 ?access_token=) is
+    its password, so only the names of its parameters are kept."""
+    parts = urlsplit(address)
+    if not parts.query:
+        return address
+    return urlunsplit(parts._replace(query=_hidden(parts.query)))
+
+
+def _hidden(query: str) -> str:
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+    return "&".join(f"{name}=***" for name in names) or "***"
+
+
+def scrub(text: str, address: str) -> str:
+    """`text` with the secret part of the webhook `address` hidden wherever it appears."""
+    query = urlsplit(address).query
+    return text.replace(query, _hidden(query)) if query else text
 
 
 def _describe(exc: Exception) -> str:
@@ -182,6 +291,15 @@ class _Email(EmailMultiAlternatives):
 
     def _create_mime_attachment(self, content: Any, mimetype: str) -> Any:
         base, *params = (p.strip() for p in mimetype.split(";"))
+        if base == "text/calendar":
+            # Base64, not Django's 8bit: the CRLF line ends and folding iCalendar requires
+            # arrive byte for byte, and no relay without 8BITMIME can mangle the Chinese.
+            # (Exchange sends its own invitations the same way.)
+            part = MIMEText(content, "calendar", "utf-8")
+            # Written out as given — `method=REQUEST; charset=UTF-8`, unquoted tokens, as
+            # Exchange writes them (set_param would quote them).
+            part.replace_header("Content-Type", "; ".join([base, *params]))
+            return part
         part = super()._create_mime_attachment(content, base)  # type: ignore[misc]
         for param in params:
             name, _, value = param.partition("=")
@@ -276,6 +394,10 @@ def send_robot(row: Notification) -> None:
             raw = response.read(65536)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"群机器人返回 HTTP {exc.code}") from exc
+    except (http.client.InvalidURL, ValueError) as exc:
+        # A space or control character in the address: no retry mends it. The message
+        # would quote the address with its key; only its kind is kept.
+        raise DeliveryError(f"群机器人地址无效（{type(exc).__name__}）", final=True) from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryError(f"无法连接群机器人：{reason}") from exc

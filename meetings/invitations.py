@@ -120,6 +120,7 @@ def invitation(
     # change instead (identical bytes), but two messages about one change must still be
     # ordered, e.g. a CANCEL to someone removed and a REQUEST when they are added back.
     _replace(event, "dtstamp", now.astimezone(dt.UTC))
+    _private_if_confidential(event, meeting)
     if method == CANCEL:
         # For the person told, the whole event is off: removed from the roster, or the
         # meeting cancelled.
@@ -149,13 +150,23 @@ def invitation(
     return cal
 
 
+def _private_if_confidential(event: icalendar.Event, meeting: Meeting) -> None:
+    # The attendee may read a confidential meeting; whoever shares their Outlook calendar
+    # (a colleague, a delegate) may not: PRIVATE is Outlook's 私人 sensitivity, which
+    # shows them only "busy". (The feeds have their own privacy levels for this.)
+    if meeting.is_confidential:
+        _replace(event, "class", "PRIVATE")
+
+
 def digest(meeting_ids: Sequence[int]) -> icalendar.Calendar:
     """Several meetings of one attendee (a series booked or changed) as one calendar to
     import: METHOD:PUBLISH, each event exactly as the attendee's feed shows it."""
     found, rosters = _load(Meeting.objects.filter(pk__in=list(meeting_ids)), with_roster=True)
     cal = _calendar(PUBLISH)
     for meeting in found:
-        cal.add_component(meeting_event(meeting, visible=True, roster=rosters.get(meeting.pk, ())))
+        event = meeting_event(meeting, visible=True, roster=rosters.get(meeting.pk, ()))
+        _private_if_confidential(event, meeting)
+        cal.add_component(event)
     return cal
 
 

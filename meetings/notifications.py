@@ -67,6 +67,8 @@ ROBOT_CHANNELS = (Channel.WECOM, Channel.DINGTALK)
 NO_EMAIL = "未设置电子邮箱"
 NO_ROBOT = "未设置群机器人地址（本人和所在单位都没有）"
 INBOX_ONLY = "通知方式为仅站内通知，且该人员没有登录账号"
+PERSON_INACTIVE = "该人员在名录中已停用（不在职），未发送"
+USER_INACTIVE = "该账号已停用，未发送"
 # last_error of an invitation replaced by a newer one before it went out.
 SUPERSEDED_PREFIX = "已由 "
 
@@ -99,6 +101,10 @@ class Target:
 
 def target_for_person(person: Person) -> Target:
     user = person.user
+    if not person.active:
+        # Someone who has left keeps their place on old rosters, but their mailbox or
+        # group chat is no longer the office's business: a visible record, nothing sent.
+        return Target(Channel.INBOX, problem=PERSON_INACTIVE, user=user)
     choice = person.notify_channel
     if choice == NotifyChannel.EMAIL:
         if person.email:
@@ -115,6 +121,8 @@ def target_for_person(person: Person) -> Target:
 
 
 def target_for_user(user: Any) -> Target:
+    if not user.is_active:
+        return Target(Channel.INBOX, problem=USER_INACTIVE, user=user)
     try:
         person = user.person
     except ObjectDoesNotExist:
@@ -207,15 +215,28 @@ def _save(rows: Sequence[Notification]) -> list[Notification]:
     created: list[Notification] = []
     plain = [r for r in rows if r.dedupe_key is None]
     created.extend(Notification.objects.bulk_create(plain))
-    for row in rows:
-        if row.dedupe_key is None:
-            continue
+    keyed = [r for r in rows if r.dedupe_key is not None]
+    if keyed:
+        # Queued before (e.g. the same reminder): once is enough. Looked up in one query
+        # and inserted in bulk; only a race with another writer falls back to row by row.
+        taken = set(
+            Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in keyed]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        fresh = [r for r in keyed if r.dedupe_key not in taken]
         try:
             with transaction.atomic():
-                row.save()
+                created.extend(Notification.objects.bulk_create(fresh))
         except IntegrityError:
-            continue  # queued before (e.g. the same reminder): once is enough
-        created.append(row)
+            for row in fresh:
+                row.pk = None
+                try:
+                    with transaction.atomic():
+                        row.save(force_insert=True)
+                except IntegrityError:
+                    continue
+                created.append(row)
     for row in created:
         if row.status == DeliveryStatus.PENDING:
             transaction.on_commit(functools.partial(_enqueue, row.pk))
@@ -354,15 +375,25 @@ def _robot_text(meeting: Meeting, invited: Invited, *, reason: str) -> tuple[str
     return _SUBJECTS[reason].format(meeting.title), "\n".join(lines)
 
 
-def _supersede(meeting_ids: Iterable[int], person_ids: Iterable[int], now: dt.datetime) -> None:
+def _supersede(
+    meeting_ids: Iterable[int],
+    person_ids: Iterable[int],
+    now: dt.datetime,
+    *,
+    kinds: Sequence[str] = (INVITATION, INVITATION_CANCEL),
+) -> None:
     """Older invitations not yet sent are out of date: the new message replaces them.
 
-    Conditional on the status, so a row a worker is sending right now is left to it.
+    Conditional on the status, so a row a worker is sending right now is left to it
+    (meetings.delivery skips it if it comes back for a retry). A series message is
+    filed under its first meeting only: a single invitation about that meeting does
+    not replace it (the other meetings would never be told); only a new series
+    message does (`kinds`).
     """
     Notification.objects.filter(
         meeting_id__in=list(meeting_ids),
         person_id__in=list(person_ids),
-        kind__in=INVITATION_KINDS,
+        kind__in=list(kinds),
         status__in=(DeliveryStatus.PENDING, DeliveryStatus.FAILED),
     ).update(
         status=DeliveryStatus.SKIPPED,
@@ -432,7 +463,12 @@ def invite(
 
 def _flush(items: Sequence[tuple[int, str, str, Invited]], *, now: dt.datetime) -> None:
     """Write a batch: per person, the last word on each meeting; one meeting → the usual
-    invitation, several → one message listing them with one calendar to import."""
+    invitation, several → one message listing them with one calendar to import.
+
+    A series has the same roster on every occurrence, so people fall into a few groups:
+    everything is written per group, not per person — a series of 300 people costs the
+    same handful of queries as one of 3.
+    """
     per_person: dict[int, dict[int, tuple[str, str, Invited]]] = {}
     for meeting_id, method, reason, invited in items:
         per_person.setdefault(invited.person.pk, {})[meeting_id] = (method, reason, invited)
@@ -442,30 +478,59 @@ def _flush(items: Sequence[tuple[int, str, str, Invited]], *, now: dt.datetime) 
     meetings = {
         m.pk: m for m in Meeting.objects.filter(pk__in=ids).select_related("room", "organizer")
     }
+    singles: dict[tuple[int, str, str], list[Invited]] = {}
+    several: list[tuple[list[Meeting], dict[int, tuple[str, str, Invited]]]] = []
     for person_items in per_person.values():
         present = {k: v for k, v in person_items.items() if k in meetings}
         if len(present) == 1:
             [(meeting_id, (method, reason, invited))] = present.items()
-            invite(meetings[meeting_id], [invited], method=method, reason=reason, now=now)
+            singles.setdefault((meeting_id, method, reason), []).append(invited)
         elif present:
-            _digest(
-                [meetings[k] for k in sorted(present, key=lambda k: meetings[k].start)],
-                present,
-                now=now,
-            )
+            ordered = sorted(present, key=lambda k: (meetings[k].start, k))
+            several.append(([meetings[k] for k in ordered], present))
+    for (meeting_id, method, reason), people in singles.items():
+        invite(meetings[meeting_id], people, method=method, reason=reason, now=now)
+    _digests(several, now=now)
 
 
-def _digest(
-    meetings: Sequence[Meeting],
-    items: dict[int, tuple[str, str, Invited]],
+def _digests(
+    entries: Sequence[tuple[list[Meeting], dict[int, tuple[str, str, Invited]]]],
     *,
     now: dt.datetime,
 ) -> None:
-    invited = next(iter(items.values()))[2]
-    person = invited.person
+    """One SERIES_INVITATION per person: the meetings they are to attend and those off."""
+    calendars: dict[tuple[int, ...], str] = {}
+    superseded: dict[tuple[int, ...], list[int]] = {}
+    rows = []
+    for meetings, items in entries:
+        person = next(iter(items.values()))[2].person
+        on = [m for m in meetings if items[m.pk][0] == invitations.REQUEST]
+        off = [m for m in meetings if items[m.pk][0] == invitations.CANCEL]
+        # The calendar to import holds what is on for this person, and what was
+        # cancelled (as the feeds show it); never a meeting they were taken off, which
+        # importing would put into their calendar as if they were to attend.
+        shown = tuple(
+            m.pk for m in meetings if m in on or m.status in (Status.CANCELLED, Status.REJECTED)
+        )
+        if shown and shown not in calendars:
+            calendars[shown] = invitations.text(invitations.digest(list(shown)))
+        superseded.setdefault(tuple(m.pk for m in meetings), []).append(person.pk)
+        rows.append(_digest_row(person, meetings, on, off, ics=calendars.get(shown, ""), now=now))
+    for meeting_ids, person_ids in superseded.items():
+        _supersede(meeting_ids, person_ids, now, kinds=INVITATION_KINDS)
+    _save(rows)
+
+
+def _digest_row(
+    person: Person,
+    meetings: Sequence[Meeting],
+    on: Sequence[Meeting],
+    off: Sequence[Meeting],
+    *,
+    ics: str,
+    now: dt.datetime,
+) -> Notification:
     target = target_for_person(person)
-    on = [m for m in meetings if items[m.pk][0] == invitations.REQUEST]
-    off = [m for m in meetings if items[m.pk][0] == invitations.CANCEL]
     first = meetings[0]
     subject = f"会议安排：{first.title}（共 {len(meetings)} 次）"
     lines = [f"{person.name}：", ""]
@@ -478,29 +543,23 @@ def _digest(
     lines.append("")
     lines.append(f"会议：{first.title}")
     lines.append(f"承办：{user_display_name(first.organizer)}")
-    if target.channel == Channel.EMAIL:
+    if target.channel == Channel.EMAIL and ics:
         lines.append(
             "附件为这些会议的日历文件，可导入 Outlook 或手机日历；回执请在各次会议的页面办理。"
         )
     lines.append(f"详情：{meeting_url(first)}")
     body = "\n".join(lines)
     subject, body = _robot_safe(target, SERIES_INVITATION, subject, body, meetings)
-    ics = invitations.text(invitations.digest([m.pk for m in meetings]))
-    _supersede([m.pk for m in meetings], [person.pk], now)
-    _save(
-        [
-            _row(
-                target,
-                kind=SERIES_INVITATION,
-                subject=subject,
-                body=body,
-                meeting=first,
-                person=person,
-                ics=ics,
-                ics_method=invitations.PUBLISH,
-                now=now,
-            )
-        ]
+    return _row(
+        target,
+        kind=SERIES_INVITATION,
+        subject=subject,
+        body=body,
+        meeting=first,
+        person=person,
+        ics=ics,
+        ics_method=invitations.PUBLISH,
+        now=now,
     )
 
 
@@ -702,7 +761,10 @@ def notification_retry(*, notification: Notification, actor: Any, now: dt.dateti
                 "不能转发到群里",
                 field="channel",
             )
-        before = {"status": row.status, "channel": row.channel, "address": row.address}
+        from meetings.delivery import redact  # it builds on this module
+
+        # The audit log keeps no robot's key (redact leaves e-mail addresses as they are).
+        before = {"status": row.status, "channel": row.channel, "address": redact(row.address)}
         previous_error = row.last_error
         row.channel, row.address, row.mention = target.channel, target.address, target.mention[:30]
         if target.user is not None and row.recipient_id is None:
@@ -726,7 +788,11 @@ def notification_retry(*, notification: Notification, actor: Any, now: dt.dateti
             summary=f"重新发送通知：{row.subject}"[:300],
             changes={
                 "before": before,
-                "after": {"status": row.status, "channel": row.channel, "address": row.address},
+                "after": {
+                    "status": row.status,
+                    "channel": row.channel,
+                    "address": redact(row.address),
+                },
                 "last_error": previous_error,
             },
             at=now,
@@ -765,7 +831,8 @@ def outbox(statuses: Sequence[str] = OPEN) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(status__in=list(statuses))
         .exclude(channel=Channel.INBOX, status=DeliveryStatus.SENT)
-        .select_related("recipient", "person__unit", "meeting")
+        # recipient__person: the name shown for a notice to a user (user_display_name).
+        .select_related("recipient__person", "person__unit", "meeting")
         .order_by("-created_at", "-pk")
     )
 

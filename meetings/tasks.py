@@ -34,9 +34,11 @@ def deliver_notification(pk: int) -> str:
 
 def deliver_due() -> int:
     """Every minute: rows whose retry is due, rows whose enqueue was lost, and rows a
-    killed worker left in `sending` (after their lease). Returns how many were tried."""
+    killed worker left in `sending` (after their lease; marked failed once they have
+    used up their attempts). Returns how many were tried."""
     started = time.monotonic()
     tried = 0
+    delivery.fail_abandoned(now=timezone.now())
     for pk in delivery.due_ids(now=timezone.now()):
         if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
             break

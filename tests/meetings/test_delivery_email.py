@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import smtplib
 
 import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.mail.backends import locmem
 
 from meetings import delivery, notifications
 from meetings.models import DeliveryStatus, Meeting, Notification, Role
@@ -81,6 +83,18 @@ def test_an_invitation_goes_out_as_a_meeting_outlook_understands(invitation):
     assert attachment.get_content_type() == "text/calendar"
     assert attachment.get_param("method") == "REQUEST"
     assert attachment.get_payload(decode=True) == invitation.ics.encode()
+
+    # As the wire carries it: both calendar parts say `method=REQUEST` as a bare token
+    # (as Exchange writes it) and travel base64, so their CRLF lines and UTF-8 arrive
+    # byte for byte whatever the relays between do with 8-bit text.
+    wire = message.as_bytes(linesep="\r\n")
+    assert wire.count(b"Content-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n") == 2
+    for part in (calendar_part, attachment):
+        assert part["Content-Transfer-Encoding"] == "base64"
+        assert part.get_payload(decode=True) == invitation.ics.encode()
+    assert b"\r\n" in invitation.ics.encode() and b"\n" not in invitation.ics.encode().replace(
+        b"\r\n", b""
+    )
 
     invitation.refresh_from_db()
     assert invitation.status == DeliveryStatus.SENT
@@ -149,6 +163,9 @@ def test_an_invitation_goes_through_a_real_smtp_server(smtp, invitation):
     calendars = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
     assert len(calendars) == 2  # the alternative and the attachment
     for part in calendars:
+        # Through a real SMTP conversation, the iCalendar text is still exactly the
+        # frozen one: CRLF line ends and 75-octet folding intact.
+        assert part.get_payload(decode=True) == invitation.ics.encode()
         cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
         assert str(cal["METHOD"]) == "REQUEST"
         assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "财政预算编制会"
@@ -209,6 +226,26 @@ def test_back_off_doubles_and_is_capped(settings):
     assert delivery.backoff(30) == delivery.MAX_BACKOFF
 
 
+def test_back_off_never_overflows(settings):
+    # 2 ** 40 minutes does not fit in a timedelta: an OverflowError while recording a
+    # failure left the row in `sending`, to be claimed and to overflow again for ever.
+    settings.NOTIFY_RETRY_SECONDS = 60
+    assert delivery.backoff(10_000) == delivery.MAX_BACKOFF
+    settings.NOTIFY_RETRY_SECONDS = 10**12
+    assert delivery.backoff(1) == delivery.MAX_BACKOFF
+
+
+def test_a_failure_with_many_attempts_allowed_is_recorded(settings, invitation):
+    settings.NOTIFY_MAX_ATTEMPTS = 100
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    Notification.objects.filter(pk=invitation.pk).update(attempts=60)
+    assert delivery.deliver(invitation.pk, now=NOW) == DeliveryStatus.PENDING
+    invitation.refresh_from_db()
+    assert invitation.status == DeliveryStatus.PENDING
+    assert invitation.next_attempt_at == NOW + delivery.MAX_BACKOFF
+
+
 # --- claims: never sent twice ----------------------------------------------------------------
 
 
@@ -222,6 +259,35 @@ def test_two_claims_of_one_row_give_it_to_one_worker(invitation):
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_for_one_row_send_it_once(invitation):
+    """Two threads, each with its own database connection (two workers, or the task
+    enqueued on commit and the sweep), start at the same moment: one message."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(delivery.deliver(invitation.pk, now=NOW))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["", DeliveryStatus.SENT]
+    assert len(mail.outbox) == 1
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.attempts) == (DeliveryStatus.SENT, 1)
+
+
 def test_delivering_twice_sends_once(invitation):
     assert delivery.deliver(invitation.pk, now=NOW) == DeliveryStatus.SENT
     assert delivery.deliver(invitation.pk, now=NOW + dt.timedelta(minutes=1)) == ""
@@ -230,11 +296,11 @@ def test_delivering_twice_sends_once(invitation):
 
 def test_a_row_left_sending_by_a_killed_worker_is_recovered_by_the_sweep(invitation):
     assert delivery.claim(invitation.pk, now=NOW) is not None  # ... and the worker dies
-    within_lease = NOW + delivery.LEASE - dt.timedelta(seconds=1)
+    within_lease = NOW + delivery.lease() - dt.timedelta(seconds=1)
     assert invitation.pk not in delivery.due_ids(now=within_lease)
     assert delivery.deliver(invitation.pk, now=within_lease) == ""
 
-    after = NOW + delivery.LEASE + dt.timedelta(seconds=1)
+    after = NOW + delivery.lease() + dt.timedelta(seconds=1)
     assert invitation.pk in delivery.due_ids(now=after)
     assert delivery.deliver(invitation.pk, now=after) == DeliveryStatus.SENT
     invitation.refresh_from_db()
@@ -242,10 +308,83 @@ def test_a_row_left_sending_by_a_killed_worker_is_recovered_by_the_sweep(invitat
     assert len(mail.outbox) == 1
 
 
+def test_a_slow_send_keeps_its_claim_for_as_long_as_smtp_may_take(settings, invitation):
+    # Each SMTP step may wait EMAIL_TIMEOUT; with a slow server a send can run for many
+    # minutes. The sweep must not take the row over meanwhile and send it a second time.
+    settings.EMAIL_TIMEOUT = 60
+    assert delivery.claim(invitation.pk, now=NOW) is not None  # worker A, still sending
+    still_sending = NOW + dt.timedelta(seconds=60 * delivery.SMTP_WAITS)
+    assert invitation.pk not in delivery.due_ids(now=still_sending)
+    assert delivery.deliver(invitation.pk, now=still_sending) == ""
+    assert mail.outbox == []
+    # Long after any send could still be running, the row is a dead worker's.
+    assert delivery.lease() > dt.timedelta(seconds=60 * delivery.SMTP_WAITS)
+    later = NOW + delivery.lease() + dt.timedelta(seconds=1)
+    assert delivery.deliver(invitation.pk, now=later) == DeliveryStatus.SENT
+
+
+def test_a_message_that_kills_its_worker_every_time_ends_failed(settings, invitation):
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    when = NOW
+    for attempt in (1, 2, 3):
+        row = delivery.claim(invitation.pk, now=when)  # ... and the worker dies
+        assert row is not None and row.attempts == attempt
+        when += delivery.lease() + dt.timedelta(seconds=1)
+    # No fourth attempt: the sweep records it as failed, for an admin to see.
+    assert invitation.pk not in delivery.due_ids(now=when)
+    assert delivery.claim(invitation.pk, now=when) is None
+    assert delivery.fail_abandoned(now=when) == 1
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.attempts) == (DeliveryStatus.FAILED, 3)
+    assert "发送中断" in invitation.last_error
+    assert invitation in notifications.outbox([DeliveryStatus.FAILED])
+
+
+def test_a_sending_row_without_a_claim_time_is_not_stranded(invitation):
+    Notification.objects.filter(pk=invitation.pk).update(
+        status=DeliveryStatus.SENDING, claimed_at=None
+    )
+    assert invitation.pk in delivery.due_ids(now=NOW)
+    assert delivery.deliver(invitation.pk, now=NOW) == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+class CancelWhileSending(locmem.EmailBackend):
+    """The meeting is cancelled while the invitation is on its way, and the mail server
+    then drops the connection: the invitation comes back for a retry."""
+
+    def send_messages(self, messages):
+        from django.contrib.auth.models import User
+
+        from meetings.services import meeting_cancel
+
+        [row] = Notification.objects.filter(status=DeliveryStatus.SENDING)
+        organiser = User.objects.get(username="organiser")
+        meeting_cancel(meeting=row.meeting, actor=organiser, now=NOW, reason="改期")
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_an_invitation_retried_after_its_cancellation_is_not_sent_after_it(
+    settings, invitation, people
+):
+    settings.EMAIL_BACKEND = "tests.meetings.test_delivery_email.CancelWhileSending"
+    assert delivery.deliver(invitation.pk, now=NOW) == DeliveryStatus.PENDING
+    [cancel] = rows(person=people.zhang, kind=notifications.INVITATION_CANCEL)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert delivery.deliver(cancel.pk, now=NOW) == DeliveryStatus.SENT
+    invitation.refresh_from_db()
+    # The REQUEST's retry would put the meeting back into the calendar after the CANCEL.
+    assert delivery.deliver(invitation.pk, now=invitation.next_attempt_at) == "skipped"
+    invitation.refresh_from_db()
+    assert invitation.last_error.startswith(notifications.SUPERSEDED_PREFIX)
+    assert [m.subject for m in mail.outbox] == ["会议取消：财政预算编制会"]
+
+
 def test_a_late_result_of_a_worker_whose_lease_ran_out_is_not_recorded(invitation):
     # Worker A claims and stalls; worker B takes over after the lease and sends.
     assert delivery.claim(invitation.pk, now=NOW) is not None
-    after = NOW + delivery.LEASE + dt.timedelta(seconds=1)
+    after = NOW + delivery.lease() + dt.timedelta(seconds=1)
     assert delivery.deliver(invitation.pk, now=after) == DeliveryStatus.SENT
     # A's "failed" must not overwrite B's "sent".
     stale = Notification.objects.filter(
@@ -287,7 +426,7 @@ def test_the_minutely_sweep_task_recovers_a_row_of_a_dead_worker(invitation):
     from meetings import tasks
 
     # Claimed by a worker that died longer than a lease ago (by the real clock).
-    long_ago = timezone.now() - delivery.LEASE - dt.timedelta(minutes=1)
+    long_ago = timezone.now() - delivery.lease() - dt.timedelta(minutes=1)
     assert delivery.claim(invitation.pk, now=long_ago) is not None
     # It, and 李科长's invitation whose enqueue never ran (no commit in this test).
     assert tasks.deliver_due() == 2

@@ -143,3 +143,59 @@ def test_long_messages_are_cut_to_what_the_robot_takes(people):
     payload = delivery.robot_payload(row)
     assert len(payload["text"]["content"].encode()) <= delivery.ROBOT_TEXT_BYTES
     assert payload["text"]["content"].endswith("@13800000001")
+
+
+# --- the webhook's key --------------------------------------------------------------------------
+
+
+def test_the_webhook_key_shows_nowhere(robot, people, organiser, room, admin, caplog):
+    """企业微信's ?key= (钉钉's ?access_token=) lets anyone post into the group: errors,
+    logs, the outbox page and its API show the address without it."""
+    from tests.api_support import api_client
+    from tests.conftest import client_for
+
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    # A stray space in the address: http.client's error quotes the whole path and query.
+    Notification.objects.filter(pk=row.pk).update(
+        address=robot.url("/cgi-bin/webhook/send?key=SECRET-693a x")
+    )
+    with caplog.at_level("INFO"):
+        assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.FAILED  # no retry mends it
+    row.refresh_from_db()
+    assert "群机器人地址无效" in row.last_error
+    assert robot.received == []
+
+    # Any error that does quote the address is scrubbed before it is stored or logged.
+    leaky = delivery.scrub(f"InvalidURL: '{row.address}'", row.address)
+    assert "SECRET" not in leaky and "key=***" in leaky
+
+    page = client_for(admin).get("/notifications/outbox/?status=failed").content.decode()
+    api = api_client(admin).get("/api/v1/notifications/outbox?status=failed").json()
+    [item] = api["items"]
+    assert item["address"].endswith("/cgi-bin/webhook/send?key=***")
+    assert "/cgi-bin/webhook/send?key=***" in page
+    for shown in (row.last_error, page, str(api), caplog.text):
+        assert "SECRET" not in shown
+    # Staff who are not admins see no outbox at all.
+    assert client_for(organiser).get("/notifications/outbox/").status_code == 403
+
+
+def test_a_resend_to_a_robot_keeps_the_key_out_of_the_audit_log(
+    robot, people, organiser, room, admin
+):
+    from core.models import AuditEntry
+    from tests.conftest import client_for
+
+    book(organiser, room, people)
+    row = invitation(people.zhao)
+    Notification.objects.filter(pk=row.pk).update(status=DeliveryStatus.FAILED)
+    people.unit.robot_webhook = robot.url("/cgi-bin/webhook/send?key=NEW-SECRET")
+    people.unit.save()
+    client_for(admin).post(f"/notifications/{row.pk}/retry/")
+    row.refresh_from_db()
+    assert (row.status, row.address) == (DeliveryStatus.PENDING, people.unit.robot_webhook)
+    entry = AuditEntry.objects.get(action="notification_retry")
+    assert "SECRET" not in str(entry.changes) and "unit" not in str(entry.changes)
+    assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.SENT
+    assert robot.paths == ["/cgi-bin/webhook/send?key=NEW-SECRET"]

@@ -184,3 +184,30 @@ def test_organizer_falls_back_to_the_system_address(room, people, colleague, set
     )
     [event] = parse(invitation_for(people.zhang, meeting=meeting).ics.encode()).walk("VEVENT")
     assert str(event["ORGANIZER"]) == "mailto:huiwu@zfb.example.gov.cn"
+
+
+def test_a_confidential_meeting_is_private_in_the_attendees_outlook(organiser, room, people):
+    from meetings.models import Confidentiality
+
+    meeting_create(
+        actor=organiser,
+        title="干部任免事项研究",
+        room=room,
+        start=at(3, 9),
+        end=at(3, 10),
+        now=NOW,
+        confidentiality=Confidentiality.CONFIDENTIAL,
+        attendees=[AttendeeSpec(people.zhang)],
+    )
+    row = invitation_for(people.zhang)
+    [event] = parse(row.ics.encode()).walk("VEVENT")
+    # The attendee reads it all; colleagues who share their calendar see only "busy".
+    assert str(event["SUMMARY"]) == "干部任免事项研究"
+    assert str(event["CLASS"]) == "PRIVATE"
+    parsed = parse_invitation_js(row.ics.encode())
+    assert parsed["method"] == "REQUEST"
+
+
+def test_an_ordinary_meeting_is_not_marked_private(meeting, people):
+    [event] = parse(invitation_for(people.zhang).ics.encode()).walk("VEVENT")
+    assert "CLASS" not in event

@@ -9,6 +9,7 @@ from django.db import transaction
 from django_q.models import OrmQ
 
 from core.models import NotifyChannel
+from core.roles import Role as UserRole
 from meetings import notifications, tasks
 from meetings.models import Channel, DeliveryStatus, Notification, Role
 from meetings.services import AttendeeSpec, meeting_create, meeting_update
@@ -246,3 +247,115 @@ def test_roles_do_not_matter_for_who_is_invited(people, organiser, room):
         attendees=[AttendeeSpec(people.zhang, Role.STAFF), AttendeeSpec(people.li, Role.SIT_IN)],
     )
     assert {r.person for r in rows(meeting=meeting)} == {people.zhang, people.li}
+
+
+# --- people who have left --------------------------------------------------------------------
+
+
+def test_a_person_who_has_left_is_not_written_to_but_the_record_says_so(people, organiser, room):
+    people.li.active = False
+    people.li.save()
+    meeting = book(organiser, room, [people.zhang, people.li])
+    [row] = rows(meeting=meeting, person=people.li)
+    assert (row.channel, row.status) == (Channel.INBOX, DeliveryStatus.SKIPPED)
+    assert row.last_error == notifications.PERSON_INACTIVE
+    assert tasks.deliver_due() == 1  # 张局长's invitation only
+    assert [m.to for m in mail.outbox] == [["zhang@czj.example.gov.cn"]]
+
+
+def test_a_deactivated_account_gets_no_notice_by_mail(approval_room, organiser, approver):
+    from meetings.services import meeting_cancel
+
+    organiser.email = "organiser@zfb.example.gov.cn"
+    organiser.save()
+    meeting = book(organiser, approval_room, [])
+    organiser.is_active = False  # left the office; an admin cancels their booking
+    organiser.save()
+    meeting_cancel(meeting=meeting, actor=make_user("guanli2", UserRole.ADMIN), now=NOW)
+    [notice] = rows(kind="cancel")
+    assert (notice.status, notice.last_error) == (
+        DeliveryStatus.SKIPPED,
+        notifications.USER_INACTIVE,
+    )
+
+
+# --- cost: a roster of 100 is written in as many queries as a roster of 10 ---------------------
+
+
+def _queries(fn):
+    """(what fn returns, how many queries it made)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        result = fn()
+    return result, len(captured.captured_queries)
+
+
+def _crowd(n, unit):
+    """Attendees by e-mail, by group robot, without an address, and 仅站内."""
+    choices = [NotifyChannel.EMAIL, NotifyChannel.WECOM, NotifyChannel.NONE]
+    return [
+        make_person(
+            f"参会人{i}",
+            unit=unit,
+            email=f"p{i}@example.gov.cn" if i % 4 else "",
+            notify_channel=choices[i % 3],
+            phone=f"139{i:08d}",
+            user=make_user(f"crowd{n}-{i}") if i % 5 == 0 else None,
+        )
+        for i in range(n)
+    ]
+
+
+# SQLite takes at most 999 parameters per statement, so Django splits a bulk insert of
+# 100 outbox rows into three; PostgreSQL writes them in one.
+BULK_BATCHES = 4
+
+
+def test_the_hooks_cost_the_same_few_queries_whatever_the_roster(
+    people, organiser, approver, django_capture_on_commit_callbacks
+):
+    """Inside the booking's transaction, confirming, moving, cancelling and approving a
+    meeting of 100 costs what it costs for 10 (bulk inserts, no query per attendee).
+    The enqueues run after the commit (not counted here: one broker write each)."""
+    from meetings.services import meeting_approve, meeting_cancel
+
+    cost: dict[int, dict[str, int]] = {}
+    for day, n in ((2, 10), (3, 100)):
+        crowd = _crowd(n, people.unit)
+        big = make_room(f"大会议室{n}", capacity=500)
+        approval = make_room(f"常务会议室{n}", capacity=500, needs_approval=True)
+        c = cost[n] = {}
+        with django_capture_on_commit_callbacks(execute=False):
+            meeting, c["confirmed"] = _queries(
+                lambda: book(organiser, big, crowd, start=at(day, 9), end=at(day, 10))  # noqa: B023
+            )
+            _, c["moved"] = _queries(
+                lambda: meeting_update(
+                    meeting=meeting,  # noqa: B023
+                    actor=organiser,
+                    now=NOW,
+                    start=at(day, 11),  # noqa: B023
+                    end=at(day, 12),  # noqa: B023
+                )
+            )
+            _, c["reminders"] = _queries(
+                lambda: notifications.reminders_queue(meeting, now=NOW)  # noqa: B023
+            )
+            _, c["cancelled"] = _queries(
+                lambda: meeting_cancel(meeting=meeting, actor=organiser, now=NOW)  # noqa: B023
+            )
+            pending = book(organiser, approval, crowd, start=at(day, 14), end=at(day, 15))
+            _, c["approved"] = _queries(
+                lambda: meeting_approve(meeting=pending, actor=approver, now=NOW)  # noqa: B023
+            )
+        # Everyone was written to each time (rows, not necessarily e-mails).
+        for kind in (notifications.INVITATION, notifications.INVITATION_CANCEL):
+            assert Notification.objects.filter(meeting=meeting, kind=kind).count() >= n
+        assert (
+            Notification.objects.filter(meeting=meeting, kind=notifications.REMINDER).count() == n
+        )
+    for step, small in cost[10].items():
+        assert small <= 40, (step, cost)
+        assert cost[100][step] <= small + BULK_BATCHES, (step, cost)

@@ -312,3 +312,66 @@ def test_a_confidential_notice_is_masked_only_where_a_group_reads_it(
     meeting_approve(meeting=meeting, actor=approver, now=NOW)
     [mail] = Notification.objects.filter(kind=REQUEST, person=people.zhang)
     assert "干部任免事项研究" in mail.subject  # the attendee's own mailbox
+
+
+def test_a_series_message_is_not_replaced_by_news_of_its_first_meeting_alone(
+    people, organiser, room
+):
+    # The mail server is down: the series message waits for a retry. Meanwhile the first
+    # occurrence is moved. Its own REQUEST must not cancel the news of the other three.
+    result = book_series(organiser, room, attendees=[AttendeeSpec(people.zhang)])
+    [digest] = Notification.objects.filter(person=people.zhang)
+    first = occurrences(result.series)[0]
+    meeting_update(meeting=first, actor=organiser, now=NOW, start=at(7, 14), end=at(7, 15))
+    digest.refresh_from_db()
+    assert digest.status == "pending"
+    assert sent(first, kind=REQUEST) == [("张局长", REQUEST)]
+
+
+def test_people_taken_off_a_series_get_no_calendar_of_it(people, organiser, room):
+    result = book_series(
+        organiser, room, attendees=[AttendeeSpec(people.zhang), AttendeeSpec(people.li)]
+    )
+    Notification.objects.update(status="sent")
+    series_update(
+        series=result.series,
+        actor=organiser,
+        now=NOW,
+        scope="all",
+        attendees=[AttendeeSpec(people.zhang)],
+    )
+    [told] = Notification.objects.filter(person=people.li, status="pending")
+    assert "您无需参加（4 次）" in told.body
+    # Importing a calendar of the meetings would put them into 李科长's calendar as if he
+    # were to attend: the message has none.
+    assert told.ics == ""
+    assert "附件" not in told.body
+
+
+def test_a_series_for_many_people_costs_what_it_costs_for_a_few(organiser, room):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import Unit
+
+    unit = Unit.objects.create(name="县应急局")
+    cost = {}
+    for week, n in ((0, 5), (4, 50)):
+        crowd = [
+            make_person(f"人员{n}-{i}", unit=unit, email=f"p{n}-{i}@example.gov.cn")
+            for i in range(n)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            book_series(
+                organiser,
+                room,
+                start=at(7, 9) + dt.timedelta(weeks=week),
+                end=at(7, 10) + dt.timedelta(weeks=week),
+                attendees=[AttendeeSpec(p) for p in crowd],
+            )
+        cost[n] = len(captured.captured_queries)
+        assert Notification.objects.filter(person__in=crowd).count() == n  # one each
+    # The four occurrences' bookings dominate; a few more for the bulk inserts on SQLite.
+    assert cost[50] <= cost[5] + 6, cost

@@ -243,3 +243,48 @@ def test_a_closed_outbox_is_no_error(admin):
     html = client_for(admin).get("/notifications/outbox/?status=bogus").content.decode()
     assert "没有未完成的发送记录" in html
     assert notifications.outbox_counts() == {}
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+
+def _failed_notices(n: int, prefix: str) -> None:
+    """`n` failed notices to users without a person (their name comes from the account)."""
+    from tests.factories import make_user
+
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=make_user(f"{prefix}{i}", last_name="刘", first_name=f"{i}号"),
+            kind="approval_requested",
+            subject=f"待审批：申请{i}",
+            channel=Channel.EMAIL,
+            address=f"{prefix}{i}@example.gov.cn",
+            status=DeliveryStatus.FAILED,
+            attempts=6,
+            last_error="SMTPServerDisconnected",
+            created_at=NOW,
+        )
+        for i in range(n)
+    )
+
+
+def _count(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(url)
+    assert answer.status_code == 200
+    return answer, len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/notifications/outbox/", "/api/v1/notifications/outbox"])
+def test_the_outbox_costs_the_same_queries_for_3_rows_as_for_30(admin, url):
+    client = api_client(admin) if url.startswith("/api/") else client_for(admin)
+    _failed_notices(3, "a")
+    _, few = _count(client, url)
+    _failed_notices(27, "b")
+    answer, many = _count(client, url)
+    shown = str(answer.json()) if url.startswith("/api/") else answer.content.decode()
+    assert "刘26号" in shown  # the names are there
+    assert many == few

@@ -117,6 +117,23 @@ def test_a_reminder_queued_for_a_meeting_cancelled_meanwhile_is_skipped(meeting,
     assert [m.subject for m in mail.outbox] == []
 
 
+def test_a_reminder_for_the_old_time_of_a_moved_meeting_is_not_sent(meeting, organiser):
+    # Queued, but the mail server was down; meanwhile the meeting moved to the afternoon.
+    notifications.reminders_due(now=START - dt.timedelta(minutes=30))
+    row = next(r for r in reminders() if r.channel == "email")
+    assert "09:00" in row.subject
+    meeting_update(meeting=meeting, actor=organiser, now=NOW, start=at(2, 15), end=at(2, 16))
+    assert delivery.deliver(row.pk, now=START - dt.timedelta(minutes=20)) == DeliveryStatus.SKIPPED
+    row.refresh_from_db()
+    assert row.last_error == "会议时间已变更，按新时间另行提醒"
+    assert mail.outbox == []
+    # The new time gets its own reminder, which goes out.
+    assert notifications.reminders_due(now=at(2, 14, 30)) == 1
+    fresh = next(r for r in reminders(person=row.person) if r.pk != row.pk)
+    assert "15:00" in fresh.subject
+    assert delivery.deliver(fresh.pk, now=at(2, 14, 30)) == DeliveryStatus.SENT
+
+
 def test_a_reminder_that_would_arrive_after_the_start_is_skipped(meeting):
     notifications.reminders_due(now=START - dt.timedelta(minutes=30))
     row = next(r for r in reminders() if r.channel == "email")
