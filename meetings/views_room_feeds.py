@@ -20,18 +20,10 @@ from django.views.decorators.http import require_POST
 from core.exceptions import DomainError, NotFound
 from core.exceptions import PermissionDenied as DomainPermissionDenied
 from core.params import parse_id
-from meetings.feeds import (
-    access_feed,
-    can_manage_room_feeds,
-    feed_create,
-    feed_list_for,
-    feed_revoke,
-    feed_url,
-    webcal_url,
-)
+from meetings.feeds import access_feed, can_manage_room_feeds, feed_list_for, feed_revoke
 from meetings.forms_feeds import FeedForm
 from meetings.models import FeedKind, FeedToken
-from meetings.views_schedule import qr_svg
+from meetings.views_schedule import create_feed_from_form, new_feed_card
 from rooms.models import Room
 
 # The raw token waits in the session for the one page view that shows it (as on 我的日程).
@@ -60,15 +52,8 @@ def room_feeds(request: HttpRequest) -> HttpResponse:
     new_feed = None
     pending = request.session.pop(_NEW_FEED, None)
     if isinstance(pending, dict):
-        raw = str(pending.get("token", ""))
-        webcal = webcal_url(raw)
-        new_feed = {
-            "url": feed_url(raw),
-            "webcal": webcal,
-            "qr": qr_svg(webcal),
-            "name": pending.get("name"),
-            "room": pending.get("room"),
-        }
+        subtitle = " · ".join(str(pending[k]) for k in ("room", "name") if pending.get(k))
+        new_feed = new_feed_card(str(pending.get("token", "")), subtitle)
     context = {
         "nav": "board",
         "rows": [{"room": r, "feeds": by_room.get(r.pk, [])} for r in rooms],
@@ -87,25 +72,7 @@ def room_feed_create(request: HttpRequest) -> HttpResponse:
     if room is None:
         messages.error(request, "未能新建订阅：请选择一个启用的会议室")
         return _back()
-    form = FeedForm(request.POST)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"未能新建订阅：{errors}")
-        return _back()
-    try:
-        feed, raw = feed_create(
-            actor=request.user,
-            now=timezone.now(),
-            room=room,
-            name=form.cleaned_data["name"],
-            privacy=form.cleaned_data["privacy"],
-            alarm_minutes=form.cleaned_data["alarm_minutes"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _back()
-    request.session[_NEW_FEED] = {"token": raw, "name": feed.name, "room": room.name}
-    messages.success(request, "已新建订阅。请现在复制链接或扫描二维码：链接只显示这一次。")
+    create_feed_from_form(request, session_key=_NEW_FEED, shown={"room": room.name}, room=room)
     return _back()
 
 

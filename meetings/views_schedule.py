@@ -64,6 +64,38 @@ def qr_svg(data: str, label: str = "订阅二维码") -> SafeString:
     return mark_safe(svg.replace("<svg ", aria, 1))  # noqa: S308
 
 
+def new_feed_card(raw: str, subtitle: str) -> dict[str, Any]:
+    """What templates/meetings/_new_feed.html shows of a feed just created."""
+    webcal = webcal_url(raw)
+    return {"url": feed_url(raw), "webcal": webcal, "qr": qr_svg(webcal), "subtitle": subtitle}
+
+
+def create_feed_from_form(
+    request: HttpRequest, *, session_key: str, shown: dict[str, Any], **subject: Any
+) -> None:
+    """Create a feed of `subject` (person= or room=) from the posted FeedForm; the raw
+    token waits in the session under `session_key`, with `shown`, for the next page."""
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, f"未能新建订阅：{errors}")
+        return
+    try:
+        feed, raw = feed_create(
+            actor=request.user,
+            now=timezone.now(),
+            name=form.cleaned_data["name"],
+            privacy=form.cleaned_data["privacy"],
+            alarm_minutes=form.cleaned_data["alarm_minutes"],
+            **subject,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return
+    request.session[session_key] = {**shown, "token": raw, "name": feed.name}
+    messages.success(request, "已新建订阅。请现在复制链接或扫描二维码：链接只显示这一次。")
+
+
 def _pending_count(user: Any) -> int | None:
     # The navigation bar's badge of requests waiting for approval, as on the other pages.
     if not roles.can_approve(user):
@@ -130,14 +162,7 @@ def my_schedule(request: HttpRequest) -> HttpResponse:
     new_feed = None
     pending = request.session.pop(_NEW_FEED, None)
     if isinstance(pending, dict) and pending.get("person_id") == person.pk:
-        raw = str(pending.get("token", ""))
-        https, webcal = feed_url(raw), webcal_url(raw)
-        new_feed = {
-            "url": https,
-            "webcal": webcal,
-            "qr": qr_svg(webcal),
-            "name": pending.get("name"),
-        }
+        new_feed = new_feed_card(str(pending.get("token", "")), str(pending.get("name") or ""))
     now = timezone.now()
     context = {
         "nav": "schedule",
@@ -164,25 +189,9 @@ def schedule_feed_create(request: HttpRequest) -> HttpResponse:
     """Create a feed of the chosen person's schedule; its link is shown on the next page."""
     people = _people(request)
     person = _chosen(people, request.POST.get("person"))
-    form = FeedForm(request.POST)
-    if not form.is_valid():
-        errors = "；".join(str(e) for errs in form.errors.values() for e in errs)
-        messages.error(request, f"未能新建订阅：{errors}")
-        return _back(person.pk)
-    try:
-        feed, raw = feed_create(
-            actor=request.user,
-            now=timezone.now(),
-            person=person,
-            name=form.cleaned_data["name"],
-            privacy=form.cleaned_data["privacy"],
-            alarm_minutes=form.cleaned_data["alarm_minutes"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return _back(person.pk)
-    request.session[_NEW_FEED] = {"person_id": person.pk, "token": raw, "name": feed.name}
-    messages.success(request, "已新建订阅。请现在复制链接或扫描二维码：链接只显示这一次。")
+    create_feed_from_form(
+        request, session_key=_NEW_FEED, shown={"person_id": person.pk}, person=person
+    )
     return _back(person.pk)
 
 
