@@ -28,7 +28,7 @@ from meetings.access import MASKED_TITLE, access_meeting
 from meetings.api import _attendees_for, _reloaded, _room_for, vc_request
 from meetings.models import Meeting, MeetingSeries, Status
 from meetings.recurrence import parse_rrule
-from meetings.schemas import MeetingOut
+from meetings.schemas import DecisionIn, MeetingOut
 from meetings.schemas_series import (
     RestoreIn,
     SeriesIn,
@@ -192,6 +192,24 @@ def series_preview(request: HttpRequest, payload: SeriesPreviewIn) -> dict[str, 
 )
 def series_detail(request: HttpRequest, series_id: ParamId) -> dict[str, Any]:
     series = series_services.access_series(request.user, series_id)
+    return series_out(series, request.user)
+
+
+@router.post(
+    "/series/{series_id}/approve",
+    response={200: SeriesOut, codes_4xx: ErrorOut},
+    summary="批准系列中全部待审批的会议（审批人）",
+)
+def series_approve(
+    request: HttpRequest, series_id: ParamId, payload: DecisionIn | None = None
+) -> dict[str, Any]:
+    series = series_services.access_series(request.user, series_id)
+    series_services.series_approve(
+        series=series,
+        actor=request.user,
+        now=timezone.now(),
+        note=payload.note if payload is not None else "",
+    )
     return series_out(series, request.user)
 
 

@@ -1058,8 +1058,16 @@ def meeting_cancel(*, meeting: Meeting, actor: Any, now: dt.datetime, reason: st
     )
 
 
-def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str = "") -> Meeting:
-    """Approve a pending request; its hold becomes a confirmed booking."""
+def meeting_approve(
+    *,
+    meeting: Meeting,
+    actor: Any,
+    now: dt.datetime,
+    note: str = "",
+    notify_organiser: bool = True,
+) -> Meeting:
+    """Approve a pending request; its hold becomes a confirmed booking. `notify_organiser`
+    False leaves the organiser's notice to the caller (one for a whole series)."""
     if not roles.can_approve(actor):
         raise PermissionDenied("只有审批人可以审批")
     if meeting.status != Status.PENDING:
@@ -1089,14 +1097,15 @@ def meeting_approve(*, meeting: Meeting, actor: Any, now: dt.datetime, note: str
             changes={"status": [Status.PENDING, Status.APPROVED]},
             at=now,
         )
-        _notify(
-            [meeting.organizer],
-            kind="approved",
-            subject=f"已批准：{meeting.title}",
-            body=_notice_body(meeting, note),
-            meeting=meeting,
-            now=now,
-        )
+        if notify_organiser:
+            _notify(
+                [meeting.organizer],
+                kind="approved",
+                subject=f"已批准：{meeting.title}",
+                body=_notice_body(meeting, note),
+                meeting=meeting,
+                now=now,
+            )
         notifications.meeting_confirmed(meeting, now=now)
     return meeting
 

@@ -72,6 +72,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/<int:pk>/restore/", views_series.meeting_restore_view, name="meeting_restore"),
     path("series/<int:pk>/", views_series.series_detail_view, name="series_detail"),
     path("series/<int:pk>/edit/", views_series.series_edit_view, name="series_edit"),
+    path("series/<int:pk>/approve/", views_series.series_approve_view, name="series_approve"),
     path("slots/", views_slots.find_a_time, name="find_a_time"),
     path("my/schedule/", views_schedule.my_schedule, name="my_schedule"),
     path("my/schedule/feeds/", views_schedule.schedule_feed_create, name="schedule_feed_create"),

@@ -7,6 +7,7 @@ goes through meetings.access.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from typing import Any
 
@@ -762,6 +763,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
             request.user,
         )
     )
+    series_pending = collections.Counter(m.series_id for m in pending if m.series_id)
     items = []
     for m in pending:
         # Holds block the room, so a hard clash here means data changed around the hold
@@ -791,6 +793,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 "hard": [_meeting_item(request.user, c) for c in check.hard],
                 "soft": [w.message for w in check.soft],
                 "acknowledged": m.acknowledged_conflicts,
+                # A series waits as one request per occurrence: offer to decide them at once.
+                "series_pending": series_pending[m.series_id] if m.series_id else 0,
             }
         )
     return _page(

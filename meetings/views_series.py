@@ -20,13 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import roles
 from core.exceptions import DomainError, NotFound
 from core.exceptions import PermissionDenied as DomainPermissionDenied
 from core.params import parse_id
 from core.timeutil import localtime
 from meetings import views
 from meetings.access import can_edit, display_title
-from meetings.forms import MeetingForm
+from meetings.forms import DecisionForm, MeetingForm
 from meetings.forms_series import KEEP, RecurrenceForm, SeriesEditForm
 from meetings.models import BLOCKING, Meeting, MeetingSeries, Status
 from meetings.recurrence import parse_rrule
@@ -39,6 +40,7 @@ from meetings.series import (
     can_edit_series,
     key_of,
     occurrence_restore,
+    series_approve,
     series_create,
     series_meetings,
     series_preview,
@@ -274,7 +276,31 @@ def series_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_series(request.user, series),
         "split_from": series.template.get("split_from"),
     }
+    pending = sum(1 for m in meetings if m.status == Status.PENDING)
+    context["pending_count"] = pending
+    context["can_approve_all"] = pending > 0 and roles.can_approve(request.user)
     return views._page(request, "meetings/series_detail.html", context)
+
+
+@login_required
+@require_POST
+def series_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """批准整个系列: every pending occurrence at once (from 待审批 or the series page)."""
+    series = _series_or_404(request.user, pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        result = series_approve(series=series, actor=request.user, now=timezone.now(), note=note)
+    except DomainPermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = f"已批准系列中的 {len(result.approved)} 次会议"
+        if result.expired:
+            done += f"；{len(result.expired)} 次已超过审批期限，预留已释放"
+        messages.success(request, done)
+    return redirect(views._safe_next(request, reverse("series_detail", args=[pk])))
 
 
 # --- edit by scope ------------------------------------------------------------------------
