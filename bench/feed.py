@@ -109,6 +109,7 @@ def populate() -> str:
                 confidentiality="confidential" if i % 10 == 3 else "normal",
                 cancel_reason="时间调整" if i % 4 == 3 else "",
                 updated_at=now,  # cancellations are recent: all of them still shown
+                submitted_at=now,  # bulk_create skips save(), which would set it
             )
         )
     created = Meeting.objects.bulk_create(meetings, batch_size=2000)

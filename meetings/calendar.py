@@ -96,7 +96,12 @@ def _in_window(qs: QuerySet[Meeting], window: FeedWindow) -> QuerySet[Meeting]:
     # was cancelled (meeting_cancel and hold expiry both set it).
     return qs.filter(end__gt=window.past_from).filter(
         Q(status__in=(Status.PENDING, Status.APPROVED))
-        | Q(status=Status.CANCELLED, updated_at__gte=window.cancelled_from)
+        # A draft cancelled was never in a feed: nothing to withdraw.
+        | Q(
+            status=Status.CANCELLED,
+            updated_at__gte=window.cancelled_from,
+            submitted_at__isnull=False,
+        )
     )
 
 
@@ -199,7 +204,8 @@ _PERSON_FINGERPRINT = """
     INNER JOIN meetings_meeting m ON m.id = a.meeting_id
     LEFT OUTER JOIN meetings_vclink v ON v.meeting_id = m.id
     WHERE a.person_id = %s AND m."end" > %s
-    AND (m.status IN (%s, %s) OR (m.status = %s AND m.updated_at >= %s))
+    AND (m.status IN (%s, %s)
+         OR (m.status = %s AND m.updated_at >= %s AND m.submitted_at IS NOT NULL))
 """
 # SQLite looks a joined meeting up by its rowid and decodes the whole, wide row, even
 # though meeting_fingerprint holds every column needed; the hint took a quarter off each
@@ -213,7 +219,8 @@ _ROOM_FINGERPRINT = """
     FROM meetings_meeting m
     LEFT OUTER JOIN meetings_vclink v ON v.meeting_id = m.id
     WHERE m.room_id = %s AND m."end" > %s
-    AND (m.status IN (%s, %s) OR (m.status = %s AND m.updated_at >= %s))
+    AND (m.status IN (%s, %s)
+         OR (m.status = %s AND m.updated_at >= %s AND m.submitted_at IS NOT NULL))
 """
 
 

@@ -9,6 +9,7 @@ seating plans and reception itineraries attach to `Meeting` by foreign key later
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -167,6 +168,10 @@ class Meeting(models.Model):
     # The start time the reminder went out for: a moved meeting is reminded again for its
     # new time, an unmoved one never twice (the worker claims it by a conditional update).
     reminder_sent_for = models.DateTimeField("已提醒的开始时间", null=True, blank=True)
+    # When it first left the draft state (submitted: pending or confirmed). A draft never
+    # reached anyone's calendar, so a draft that is cancelled must not appear in feeds as
+    # 【已取消】 either; set by save() below.
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -191,7 +196,10 @@ class Meeting(models.Model):
             ),
             # What a calendar feed's ETag reads of each meeting (meetings.calendar
             # _fingerprint), without reading the meeting's whole row.
-            models.Index(fields=["id", "end", "status", "updated_at"], name="meeting_fingerprint"),
+            models.Index(
+                fields=["id", "end", "status", "updated_at", "submitted_at"],
+                name="meeting_fingerprint",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_end_after_start"),
@@ -210,6 +218,20 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.start:%Y-%m-%d %H:%M}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Here, not in the services: every way a meeting leaves the draft state (booking,
+        # submitting, series, restore, the admin) passes through save(). A row created in
+        # any other state was submitted; a draft cancelled stays unsubmitted.
+        if self.submitted_at is None and (
+            self.status in (Status.PENDING, Status.APPROVED, Status.REJECTED)
+            or (self._state.adding and self.status != Status.DRAFT)
+        ):
+            self.submitted_at = self.created_at if self._state.adding else timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "submitted_at"}
+        super().save(*args, **kwargs)
 
     @property
     def duration(self) -> dt.timedelta:

@@ -17,6 +17,7 @@ from meetings.calendar import (
     serialise,
 )
 from meetings.models import Confidentiality, FeedPrivacy, Meeting, Role, Status, VcLink
+from meetings.services import AttendeeSpec
 from meetings.vc import vc_details
 from tests.factories import NOW, at, make_meeting, make_person, make_room
 from tests.meetings.ics import check_octets, event_by_uid, events, parse
@@ -148,6 +149,35 @@ def test_cancelled_meetings_stay_for_the_configured_days(person, organiser, room
     later = feed_window(TODAY + dt.timedelta(days=1))
     assert events(person_calendar(person, window=later))
     assert not events(person_calendar(person, window=feed_window(TODAY + dt.timedelta(days=2))))
+
+
+def test_a_cancelled_draft_never_appears_a_cancelled_booking_does(person, organiser):
+    from meetings.services import meeting_cancel, meeting_create
+
+    room = make_room("第三会议室")
+    now = at(30, 9, month=11)
+
+    def book(title, day, *, submit):
+        return meeting_create(
+            actor=organiser,
+            now=now,
+            title=title,
+            room=room,
+            start=at(day, 9),
+            end=at(day, 10),
+            attendees=[AttendeeSpec(person, Role.ATTEND)],
+            submit=submit,
+        )
+
+    draft = book("草拟的会议", 3, submit=False)
+    booked = book("已预订的会议", 4, submit=True)
+    for meeting in (draft, booked):
+        meeting_cancel(meeting=meeting, actor=organiser, now=now)
+    draft.refresh_from_db()
+    assert draft.status == Status.CANCELLED and draft.submitted_at is None
+    summaries = [str(e["SUMMARY"]) for e in events(parse(ics(person)))]
+    # The leader's phone never had the draft: there is nothing to withdraw.
+    assert summaries == ["【已取消】已预订的会议"]
 
 
 def test_old_meetings_drop_out_after_the_past_window(person, organiser, room, settings):

@@ -52,6 +52,18 @@ def scene(leader, organiser, room):
             attendees=[person],
             updated_at=updated,
         )
+    # A draft cancelled lately: never submitted, so in no feed.
+    made["draft cancelled"] = make_meeting(
+        room=room,
+        start=now + 8 * day,
+        end=now + 8 * day + dt.timedelta(hours=1),
+        organizer=organiser,
+        status=Status.DRAFT,
+        title="draft cancelled",
+        attendees=[person],
+        updated_at=now,
+    )
+    Meeting.objects.filter(pk=made["draft cancelled"].pk).update(status=Status.CANCELLED)
     # In the room, but not the leader's: only the room feed shows it.
     made["not attended"] = make_meeting(
         room=room,

@@ -40,6 +40,7 @@ def busy_leader(leader, organiser, room):
                 status=status,
                 description="研究部署有关工作",
                 updated_at=timezone.now(),  # cancellations: recent, so they are all shown
+                submitted_at=timezone.now(),  # bulk_create skips save(), which sets it
             )
         )
     Meeting.objects.bulk_create(meetings, batch_size=500)
