@@ -58,9 +58,11 @@ from meetings.models import (
     Meeting,
     MeetingSeries,
     Status,
+    VcLink,
 )
 from meetings.recurrence import Occurrence, Plan, Rule, parse_rrule, plan_occurrences
 from meetings.vc_providers import VcRequest
+from meetings.vc_services import vc_after_save, vc_validate
 from rooms.models import Room
 
 HOLIDAY = "holiday"
@@ -1134,6 +1136,21 @@ def occurrence_restore(
             meeting.sequence += 1
             meeting.updated_at = now
             services._save_guarded(meeting)
+            released = VcLink.objects.filter(meeting=meeting, active=False).first()
+            if released is not None:
+                # Cancelling released its link; coming back, it books one of the same kind
+                # again (a pool number free now, the upstream link it was given), in this
+                # transaction: no free number, no restore.
+                wanted = VcRequest(
+                    provider=released.provider,
+                    url=released.url,
+                    number=released.number,
+                    password=released.password,
+                    dial_in=released.dial_in,
+                )
+                if released.provider != "external":
+                    wanted = VcRequest(provider=released.provider)
+                vc_after_save(meeting, actor=actor, now=now, attach=vc_validate(wanted))
             audit_record(
                 actor=actor,
                 action="restore",

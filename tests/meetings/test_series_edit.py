@@ -295,6 +295,35 @@ def test_restoring_a_cancelled_occurrence_reruns_the_conflict_check(
     assert AuditEntry.objects.filter(action="restore", object_id=str(gone.pk)).exists()
 
 
+def test_a_restored_occurrence_books_its_video_conference_again(organiser, room):
+    from meetings.models import VcLink
+    from meetings.vc_providers import VcRequest
+    from tests.factories import make_pool
+
+    make_pool("8001")
+    series = book_series(organiser, room, vc=VcRequest(provider="pool")).series
+    gone = by_day(series)[14]
+    meeting_cancel(meeting=gone, actor=organiser, now=NOW)
+    assert not VcLink.objects.get(meeting=gone).active
+    occurrence_restore(meeting=gone, actor=organiser, now=LATER)
+    link = VcLink.objects.get(meeting=gone)
+    assert link.active and link.number == "8001"
+    assert (link.occupied_start, link.occupied_end) == (gone.occupied_start, gone.occupied_end)
+
+
+def test_a_restored_occurrence_keeps_its_upstream_link(organiser, room):
+    from meetings.models import VcLink
+    from meetings.vc_providers import VcRequest
+
+    upstream = VcRequest(provider="external", url="https://meeting.tencent.com/dm/X1")
+    series = book_series(organiser, room, vc=upstream).series
+    gone = by_day(series)[14]
+    meeting_cancel(meeting=gone, actor=organiser, now=NOW)
+    occurrence_restore(meeting=gone, actor=organiser, now=LATER)
+    link = VcLink.objects.get(meeting=gone)
+    assert link.active and link.url == "https://meeting.tencent.com/dm/X1"
+
+
 def test_only_cancelled_series_occurrences_can_be_restored(organiser, series, room, colleague):
     with pytest.raises(InvalidTransition):
         occurrence_restore(meeting=by_day(series)[7], actor=organiser, now=LATER)
