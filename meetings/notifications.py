@@ -201,13 +201,23 @@ def _row(
     return row
 
 
-def _enqueue(pk: int) -> None:
+# Rows per queued task: confirming a meeting of 300 must not write 300 queue entries inside
+# the request, nor give one worker all 300 to send while the other idles.
+ENQUEUE_CHUNK = 25
+
+
+def _enqueue(*pks: int) -> None:
     from django_q.tasks import async_task
 
-    try:
-        async_task("meetings.tasks.deliver_notification", pk, group="notifications")
-    except Exception:  # the broker is down: the sweep sends the row within a minute
-        log.warning("could not enqueue notification %s; deliver_due will pick it up", pk)
+    for i in range(0, len(pks), ENQUEUE_CHUNK):
+        chunk = list(pks[i : i + ENQUEUE_CHUNK])
+        try:
+            if len(chunk) == 1:
+                async_task("meetings.tasks.deliver_notification", chunk[0], group="notifications")
+            else:
+                async_task("meetings.tasks.deliver_notifications", chunk, group="notifications")
+        except Exception:  # the broker is down: the sweep sends the rows within a minute
+            log.warning("could not enqueue notifications %s; deliver_due will send them", chunk)
 
 
 def _save(rows: Sequence[Notification]) -> list[Notification]:
@@ -237,9 +247,9 @@ def _save(rows: Sequence[Notification]) -> list[Notification]:
                 except IntegrityError:
                     continue
                 created.append(row)
-    for row in created:
-        if row.status == DeliveryStatus.PENDING:
-            transaction.on_commit(functools.partial(_enqueue, row.pk))
+    pending = [row.pk for row in created if row.status == DeliveryStatus.PENDING]
+    if pending:
+        transaction.on_commit(functools.partial(_enqueue, *pending))
     return created
 
 

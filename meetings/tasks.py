@@ -8,6 +8,7 @@ conditional update before acting.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from django.utils import timezone
 
@@ -32,14 +33,24 @@ def deliver_notification(pk: int) -> str:
     return delivery.deliver(pk, now=timezone.now())
 
 
+def deliver_notifications(pks: list[int]) -> int:
+    """Send a chunk of rows written together (a meeting's invitations), within the sweep's
+    time budget: rows left over stay pending, and the sweep sends them."""
+    return _deliver_within_budget(pks)
+
+
 def deliver_due() -> int:
     """Every minute: rows whose retry is due, rows whose enqueue was lost, and rows a
     killed worker left in `sending` (after their lease; marked failed once they have
     used up their attempts). Returns how many were tried."""
+    delivery.fail_abandoned(now=timezone.now())
+    return _deliver_within_budget(delivery.due_ids(now=timezone.now()))
+
+
+def _deliver_within_budget(pks: Iterable[int]) -> int:
     started = time.monotonic()
     tried = 0
-    delivery.fail_abandoned(now=timezone.now())
-    for pk in delivery.due_ids(now=timezone.now()):
+    for pk in pks:
         if time.monotonic() - started > SWEEP_BUDGET_SECONDS:
             break
         if delivery.deliver(pk, now=timezone.now()):

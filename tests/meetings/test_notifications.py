@@ -132,9 +132,15 @@ def test_delivery_is_enqueued_only_when_the_change_commits(
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         book(organiser, room, [people.zhang, people.li, people.wang])
-    # Two e-mails to send; the skipped row has nothing to enqueue.
-    assert len(callbacks) == 2
+    # One enqueue for the rows written together (two e-mails; the skipped row has nothing
+    # to send), and nothing in the queue before the commit.
+    assert len(callbacks) == 1
     assert OrmQ.objects.count() == 0
+    callbacks[0]()
+    [together] = OrmQ.objects.all()
+    assert together.task["func"] == "meetings.tasks.deliver_notifications"
+    assert len(together.task["args"][0]) == 2
+    together.delete()
 
     with django_capture_on_commit_callbacks(execute=True):
         book(organiser, room, [people.zhang], start=at(3, 9), end=at(3, 10))
@@ -143,6 +149,23 @@ def test_delivery_is_enqueued_only_when_the_change_commits(
     assert queued.task["func"] == "meetings.tasks.deliver_notification"
     [row] = rows(meeting__start=at(3, 9), person=people.zhang)
     assert queued.task["args"] == (row.pk,)
+
+
+def test_a_large_roster_is_queued_in_chunks_each_sent_by_one_task(
+    organiser, django_capture_on_commit_callbacks
+):
+    room = make_room(capacity=100)
+    crowd = [make_person(f"代表{i}", email=f"rep{i}@example.gov.cn") for i in range(60)]
+    with django_capture_on_commit_callbacks(execute=True):
+        book(organiser, room, crowd)
+    queued = [q.task for q in OrmQ.objects.order_by("id")]
+    assert [len(t["args"][0]) for t in queued] == [25, 25, 10]
+    assert {t["func"] for t in queued} == {"meetings.tasks.deliver_notifications"}
+    assert tasks.deliver_notifications(queued[0]["args"][0]) == 25
+    assert len(mail.outbox) == 25
+    assert (
+        Notification.objects.filter(status=DeliveryStatus.SENT, channel=Channel.EMAIL).count() == 25
+    )
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(
