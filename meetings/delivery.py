@@ -37,6 +37,7 @@ import logging
 import smtplib
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from email.mime.text import MIMEText
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -131,6 +132,52 @@ def claim(pk: int, *, now: dt.datetime) -> Notification | None:
     return Notification.objects.select_related("meeting__room").filter(pk=pk).first()
 
 
+# At most this many people @-ed in one group message (a chat shows them all at the top).
+MAX_MENTIONS = 50
+
+
+def claim_companions(row: Notification, *, now: dt.datetime) -> list[Notification]:
+    """The other waiting rows that would post the same text into the same group chat
+    (everyone of a unit told of one meeting through the unit's robot), claimed for this
+    worker so that the group sees one message with every @ instead of one per person —
+    robots also accept only about 20 messages a minute."""
+    if row.channel not in (Channel.WECOM, Channel.DINGTALK) or row.meeting_id is None:
+        return []
+    same = (
+        Notification.objects.filter(
+            status=DeliveryStatus.PENDING,
+            channel=row.channel,
+            address=row.address,
+            meeting_id=row.meeting_id,
+            kind=row.kind,
+            subject=row.subject,
+            body=row.body,
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exclude(pk=row.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: MAX_MENTIONS - 1]
+    )
+    taken = []
+    for pk in list(same):
+        # One by one, each conditional: a row another worker claimed meanwhile is theirs.
+        if Notification.objects.filter(pk=pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        ):
+            taken.append(pk)
+    companions = []
+    for other in Notification.objects.select_related("meeting__room").filter(pk__in=taken):
+        try:
+            _check_still_wanted(other, now=now)
+        except Skip as skip:
+            Notification.objects.filter(
+                pk=other.pk, status=DeliveryStatus.SENDING, claimed_at=now
+            ).update(status=DeliveryStatus.SKIPPED, last_error=skip.reason, next_attempt_at=None)
+            continue
+        companions.append(other)
+    return sorted(companions, key=lambda c: c.pk)
+
+
 def fail_abandoned(*, now: dt.datetime) -> int:
     """Mark failed the rows left in `sending` by dead workers that have used up their
     attempts, so that they show in the outbox instead of staying 发送中 for ever."""
@@ -173,12 +220,23 @@ def deliver(pk: int, *, now: dt.datetime) -> str:
     row = claim(pk, now=now)
     if row is None:
         return ""
-    # Only the worker holding this claim may record the result: after the lease ran out
-    # another worker may own the row.
-    mine = Notification.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claimed_at=now)
     try:
         _check_still_wanted(row, now=now)
-        send(row)
+    except Skip as skip:
+        Notification.objects.filter(pk=pk, status=DeliveryStatus.SENDING, claimed_at=now).update(
+            status=DeliveryStatus.SKIPPED, last_error=skip.reason, next_attempt_at=None
+        )
+        return DeliveryStatus.SKIPPED
+    companions = claim_companions(row, now=now)
+    # Only the worker holding these claims may record the result: after the lease ran
+    # out another worker may own a row.
+    mine = Notification.objects.filter(
+        pk__in=[pk, *(c.pk for c in companions)],
+        status=DeliveryStatus.SENDING,
+        claimed_at=now,
+    )
+    try:
+        send(row, mentions=[c.mention for c in companions])
     except Skip as skip:
         mine.update(status=DeliveryStatus.SKIPPED, last_error=skip.reason, next_attempt_at=None)
         return DeliveryStatus.SKIPPED
@@ -193,7 +251,16 @@ def deliver(pk: int, *, now: dt.datetime) -> str:
             log.error(
                 "notification %s failed for good after %s attempts: %s", pk, row.attempts, error
             )
-            mine.update(status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=None)
+            gone = mine if final else mine.filter(pk=pk)
+            gone.update(status=DeliveryStatus.FAILED, last_error=error, next_attempt_at=None)
+            if final:
+                return DeliveryStatus.FAILED
+            # Companions with attempts left try again, on their own or with others.
+            mine.exclude(pk=pk).update(
+                status=DeliveryStatus.PENDING,
+                last_error=error,
+                next_attempt_at=now + backoff(row.attempts),
+            )
             return DeliveryStatus.FAILED
         log.warning("notification %s attempt %s failed: %s", pk, row.attempts, error)
         mine.update(
@@ -272,12 +339,12 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"[:1000]
 
 
-def send(row: Notification) -> None:
+def send(row: Notification, *, mentions: Sequence[str] = ()) -> None:
     """Send by the row's channel; raise on any failure."""
     if row.channel == Channel.EMAIL:
         send_email(row)
     elif row.channel in (Channel.WECOM, Channel.DINGTALK):
-        send_robot(row)
+        send_robot(row, mentions)
     else:
         raise DeliveryError(f"未知的发送方式：{row.channel}", final=True)
 
@@ -357,30 +424,33 @@ def _cut(text: str, limit: int = ROBOT_TEXT_BYTES) -> str:
     return data[: limit - 3].decode(errors="ignore") + "…"
 
 
-def robot_payload(row: Notification) -> dict[str, Any]:
-    """The JSON text message of 企业微信 or 钉钉, with an @ of the person's phone."""
+def robot_payload(row: Notification, mentions: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON text message of 企业微信 or 钉钉, with an @ of each person's phone (the
+    row's own and those of the rows sent with it)."""
     content = f"{row.subject}\n{row.body}".strip()
+    phones = list(dict.fromkeys(m for m in (row.mention, *mentions) if m))
     if row.channel == Channel.WECOM:
         text: dict[str, Any] = {"content": _cut(content)}
-        if row.mention:
-            text["mentioned_mobile_list"] = [row.mention]
+        if phones:
+            text["mentioned_mobile_list"] = phones
         return {"msgtype": "text", "text": text}
     # 钉钉 shows the @ only when the number also appears in the text.
-    if row.mention:
-        content = f"{_cut(content, ROBOT_TEXT_BYTES - 20)}\n@{row.mention}"
+    if phones:
+        ats = " ".join(f"@{p}" for p in phones)
+        content = f"{_cut(content, ROBOT_TEXT_BYTES - len(ats.encode()) - 2)}\n{ats}"
     return {
         "msgtype": "text",
         "text": {"content": _cut(content)},
-        "at": {"atMobiles": [row.mention] if row.mention else [], "isAtAll": False},
+        "at": {"atMobiles": phones, "isAtAll": False},
     }
 
 
-def send_robot(row: Notification) -> None:
+def send_robot(row: Notification, mentions: Sequence[str] = ()) -> None:
     """POST the message; a non-zero `errcode` in the reply is a failure like a 500."""
     url = row.address
     if urlsplit(url).scheme not in ("http", "https"):
         raise DeliveryError("群机器人地址须是 http 或 https 网址", final=True)
-    body = json.dumps(robot_payload(row), ensure_ascii=False).encode()
+    body = json.dumps(robot_payload(row, mentions), ensure_ascii=False).encode()
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
         url,
         data=body,

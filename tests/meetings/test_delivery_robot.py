@@ -199,3 +199,81 @@ def test_a_resend_to_a_robot_keeps_the_key_out_of_the_audit_log(
     assert "SECRET" not in str(entry.changes) and "unit" not in str(entry.changes)
     assert delivery.deliver(row.pk, now=NOW) == DeliveryStatus.SENT
     assert robot.paths == ["/cgi-bin/webhook/send?key=NEW-SECRET"]
+
+
+# --- one message per group chat, with every @ ---------------------------------------------------
+
+
+def unit_members(people, count: int) -> list:
+    from core.models import NotifyChannel
+    from tests.factories import make_person
+
+    return [
+        make_person(
+            f"科员{i}",
+            unit=people.unit,
+            rank=60 + i,
+            phone=f"1390000000{i}",
+            notify_channel=NotifyChannel.WECOM,
+        )
+        for i in range(count)
+    ]
+
+
+def book_with(organiser, room, attendees):
+    return meeting_create(
+        actor=organiser,
+        title="防汛工作调度会",
+        room=room,
+        start=at(2, 9),
+        end=at(2, 10),
+        now=NOW,
+        attendees=[AttendeeSpec(p) for p in attendees],
+    )
+
+
+def test_a_unit_group_gets_one_message_with_everyones_at(robot, people, organiser, room):
+    crowd = [people.zhao, *unit_members(people, 3)]
+    book_with(organiser, room, crowd)
+    invited = [invitation(p) for p in crowd]
+    assert {r.address for r in invited} == {people.unit.robot_webhook}
+
+    assert delivery.deliver(invited[0].pk, now=NOW) == DeliveryStatus.SENT
+    [payload] = robot.received  # one message in the group, not four
+    assert payload["text"]["mentioned_mobile_list"] == [
+        "13800000001",
+        "13900000000",
+        "13900000001",
+        "13900000002",
+    ]
+    assert {r.status for r in rows(pk__in=[r.pk for r in invited])} == {DeliveryStatus.SENT}
+    # The others' own tasks find nothing left to send.
+    assert [delivery.deliver(r.pk, now=NOW) for r in invited[1:]] == ["", "", ""]
+    assert len(robot.received) == 1
+
+
+def test_a_failed_group_message_is_retried_for_everyone_in_it(robot, people, organiser, room):
+    crowd = [people.zhao, *unit_members(people, 2)]
+    book_with(organiser, room, crowd)
+    invited = [invitation(p) for p in crowd]
+    robot.status, robot.reply = 200, {"errcode": 45009, "errmsg": "api freq out of limit"}
+    assert delivery.deliver(invited[0].pk, now=NOW) == DeliveryStatus.PENDING
+    after = rows(pk__in=[r.pk for r in invited])
+    assert {r.status for r in after} == {DeliveryStatus.PENDING}
+    assert all("45009" in r.last_error and r.attempts == 1 for r in after)
+    assert all(r.next_attempt_at is not None and r.next_attempt_at > NOW for r in after)
+
+
+def test_different_groups_or_meetings_are_not_merged(robot, people, organiser, room):
+    book(organiser, room, people)  # 赵 on the unit's 企业微信, 钱 on her own 钉钉
+    zhao, qian = invitation(people.zhao), invitation(people.qian)
+    assert delivery.deliver(zhao.pk, now=NOW) == DeliveryStatus.SENT
+    assert len(robot.received) == 1
+    assert rows(pk=qian.pk)[0].status == DeliveryStatus.PENDING
+
+
+def test_dingtalk_names_every_phone_in_the_text_too(people, organiser, room):
+    book(organiser, room, people)
+    payload = delivery.robot_payload(invitation(people.qian), ["13900000009", "13800000002"])
+    assert payload["at"]["atMobiles"] == ["13800000002", "13900000009"]
+    assert payload["text"]["content"].endswith("@13800000002 @13900000009")
