@@ -847,6 +847,35 @@ def outbox(statuses: Sequence[str] = OPEN) -> QuerySet[Notification]:
     )
 
 
+@dataclass(frozen=True)
+class Reached:
+    """How the latest message about a meeting went for one person on its roster."""
+
+    person: Person
+    row: Notification | None  # None: nothing was sent to them (yet)
+
+
+def meeting_reach(meeting: Meeting) -> list[Reached]:
+    """Per roster person, the latest message about `meeting` (invitation, change, reminder):
+    what 会务人员 check before the meeting — who was told, who could not be reached."""
+    people = [
+        a.person
+        for a in meeting.attendances.select_related("person__unit").order_by(
+            "order", "person__rank", "pk"
+        )
+        if a.person is not None
+    ]
+    latest: dict[int, Notification] = {}
+    for row in (
+        Notification.objects.filter(meeting=meeting, person__in=[p.pk for p in people])
+        .exclude(last_error__startswith=SUPERSEDED_PREFIX)
+        .order_by("created_at", "pk")
+    ):
+        assert row.person_id is not None
+        latest[row.person_id] = row  # the newest wins
+    return [Reached(person=p, row=latest.get(p.pk)) for p in people]
+
+
 def outbox_counts() -> dict[str, int]:
     rows = Notification.objects.values_list("status").annotate(n=Count("pk")).order_by()
     return dict(rows)

@@ -32,6 +32,7 @@ from core.names import user_display_name
 from core.params import parse_id
 from core.timeutil import localtime
 from meetings import board as board_selector
+from meetings import notifications
 from meetings.access import (
     access_meeting,
     can_edit,
@@ -649,6 +650,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if visible:
         context["attendances"] = list(meeting.attendances.select_related("person__unit"))
         context["audit"] = audit_rows(audit_for(meeting)[:200])
+        if can_edit(request.user, meeting):
+            # Who was told and who could not be reached: for those who run the meeting.
+            context["reach"] = notifications.meeting_reach(meeting)
+            context["outbox_link"] = roles.is_admin(request.user)
     context.update(_vc_context(request.user, meeting, visible=visible))
     from meetings.views_series import series_context
 
