@@ -45,7 +45,16 @@ from meetings.attendees import AUDIT_FIELDS as ROSTER_AUDIT_FIELDS
 from meetings.feeds import can_manage_room_feeds
 from meetings.forms import CancelForm, DecisionForm, MeetingForm, VcForm, roster_changed
 from meetings.forms_series import recurrence_form
-from meetings.models import BLOCKING, BranchLevel, Confidentiality, Kind, Meeting, Priority, Status
+from meetings.models import (
+    BLOCKING,
+    BranchLevel,
+    Confidentiality,
+    DeliveryStatus,
+    Kind,
+    Meeting,
+    Priority,
+    Status,
+)
 from meetings.seating.services import AUDIT_ACTIONS as SEATING_AUDIT_ACTIONS
 from meetings.seating.services import AUDIT_FIELDS as SEATING_AUDIT_FIELDS
 from meetings.services import (
@@ -652,7 +661,15 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["audit"] = audit_rows(audit_for(meeting)[:200])
         if can_edit(request.user, meeting):
             # Who was told and who could not be reached: for those who run the meeting.
-            context["reach"] = notifications.meeting_reach(meeting)
+            reach = notifications.meeting_reach(meeting)
+            context["reach"] = reach
+            states = collections.Counter(r.row.status if r.row else "" for r in reach)
+            context["reach_summary"] = {
+                "sent": states[DeliveryStatus.SENT],
+                "waiting": states[DeliveryStatus.PENDING] + states[DeliveryStatus.SENDING],
+                "problems": states[DeliveryStatus.FAILED] + states[DeliveryStatus.SKIPPED],
+                "unsent": states[""],
+            }
             context["outbox_link"] = roles.is_admin(request.user)
     context.update(_vc_context(request.user, meeting, visible=visible))
     from meetings.views_series import series_context

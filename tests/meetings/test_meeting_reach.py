@@ -50,6 +50,8 @@ def test_the_page_shows_it_to_the_organiser_only(people, organiser, colleague, r
     html = client_for(organiser).get(f"/meetings/{meeting.pk}/").content.decode()
     assert 'id="reach-card"' in html
     assert "发送失败" in html and "SMTP 550" in html and "未设置电子邮箱" in html
+    # Problems open the list and are counted in its summary.
+    assert "未送达 2 人" in html and "<details open>" in html
     other = client_for(colleague).get(f"/meetings/{meeting.pk}/").content.decode()
     assert 'id="reach-card"' not in other
 
