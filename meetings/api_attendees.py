@@ -49,6 +49,7 @@ class AttendeeAddIn(InputSchema):
     guest_name: str = Field("", max_length=50, strict=True)
     guest_title: str = Field("", max_length=100, strict=True)
     guest_unit: str = Field("", max_length=100, strict=True)
+    guest_phone: str = Field("", max_length=30, strict=True)
     role: RoleCode = "attend"
     acknowledge: list[SoftCode] = Field(default_factory=list, max_length=3)
 
@@ -59,6 +60,7 @@ class AttendeePatch(InputSchema):
     guest_name: str | None = Field(None, max_length=50, strict=True)
     guest_title: str | None = Field(None, max_length=100, strict=True)
     guest_unit: str | None = Field(None, max_length=100, strict=True)
+    guest_phone: str | None = Field(None, max_length=30, strict=True)
 
 
 class OrderIn(InputSchema):
@@ -87,6 +89,9 @@ class AttendeeDetailOut(Schema):
     unit: str
     own_name: str = Field(..., description="名单上的本人")
     guest: bool
+    phone: str = Field(
+        ..., description="手机：临时人员的（仅承办人、管理员可见）；名录人员见人员名录"
+    )
     role: str
     role_label: str
     order: int
@@ -152,6 +157,7 @@ def attendee_out(a: Attendance, *, links: bool) -> dict[str, Any]:
         "unit": a.display_unit,
         "own_name": a.person.name if a.person else a.guest_name,
         "guest": a.person_id is None,
+        "phone": a.guest_phone if links else "",
         "role": a.role,
         "role_label": Role(a.role).label,
         "order": a.order,
@@ -240,7 +246,9 @@ def attendee_create(
         if person is None:
             raise InvalidInput("人员不存在", field="person_id")
     else:
-        guest = svc.Guest(payload.guest_name, payload.guest_title, payload.guest_unit)
+        guest = svc.Guest(
+            payload.guest_name, payload.guest_title, payload.guest_unit, payload.guest_phone
+        )
     attendance = svc.attendee_add(
         meeting=meeting,
         actor=request.user,
@@ -347,11 +355,12 @@ def attendee_patch(
     attendance = _attendance(meeting, attendance_id)
     fields = payload.model_fields_set
     guest = None
-    if fields & {"guest_name", "guest_title", "guest_unit"}:
+    if fields & {"guest_name", "guest_title", "guest_unit", "guest_phone"}:
         guest = svc.Guest(
             payload.guest_name if payload.guest_name is not None else attendance.guest_name,
             payload.guest_title if payload.guest_title is not None else attendance.guest_title,
             payload.guest_unit if payload.guest_unit is not None else attendance.guest_unit,
+            payload.guest_phone if payload.guest_phone is not None else attendance.guest_phone,
         )
     kwargs: dict[str, Any] = {}
     if "rank_override" in fields:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ AUDIT_FIELDS = {
     "guest_name": "姓名",
     "guest_title": "职务",
     "guest_unit": "单位",
+    "guest_phone": "手机",
     "rsvp": "回执",
     "substitute": "代参会人",
     "note": "事由",
@@ -94,6 +96,7 @@ class Guest:
     name: str
     title: str = ""
     unit: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,21 @@ def _guest(guest: Guest) -> Guest:
         name=_clean(guest.name, limit=MAX_NAME, what="姓名", field="guest_name", required=True),
         title=_clean(guest.title, limit=MAX_TITLE, what="职务", field="guest_title"),
         unit=_clean(guest.unit, limit=MAX_UNIT, what="单位", field="guest_unit"),
+        phone=_phone(guest.phone),
     )
+
+
+# Digits with the separators people type: 138 0000 0000, 0571-8888 8888, +86 138….
+PHONE = re.compile(r"^[0-9+\-() ]{3,30}$")
+
+
+def _phone(value: str) -> str:
+    text = " ".join(str(value or "").split())
+    if text and not PHONE.match(text):
+        raise InvalidInput(
+            f"手机号“{text[:30]}”格式不对（只能有数字、空格、+ - 和括号）", field="guest_phone"
+        )
+    return text
 
 
 def _label(a: NewAttendee) -> str:
@@ -277,6 +294,7 @@ def attendees_add(
                 guest_name=row.guest.name if row.guest else "",
                 guest_title=row.guest.title if row.guest else "",
                 guest_unit=row.guest.unit if row.guest else "",
+                guest_phone=row.guest.phone if row.guest else "",
                 role=row.role,
                 order=start + i,
             )
@@ -387,7 +405,12 @@ def attendee_update(
         )
         if clash:
             raise InvalidInput(f"{g.name}已在参会人员中", field="guest_name")
-        values = (("guest_name", g.name), ("guest_title", g.title), ("guest_unit", g.unit))
+        values = (
+            ("guest_name", g.name),
+            ("guest_title", g.title),
+            ("guest_unit", g.unit),
+            ("guest_phone", g.phone),
+        )
         for attr, value in values:
             if getattr(attendance, attr) != value:
                 changes[attr] = [getattr(attendance, attr), value]

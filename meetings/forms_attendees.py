@@ -40,6 +40,12 @@ class GuestForm(forms.Form):
     guest_name = forms.CharField(label="姓名", max_length=50)
     guest_title = forms.CharField(label="职务", max_length=100, required=False)
     guest_unit = forms.CharField(label="单位", max_length=100, required=False)
+    guest_phone = forms.CharField(
+        label="手机",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     role = forms.ChoiceField(label="身份", choices=ROLE_CHOICES, initial=Role.GUEST)
 
 

@@ -284,6 +284,8 @@ class Attendance(models.Model):
     guest_name = models.CharField("姓名（临时人员）", max_length=50, blank=True)
     guest_title = models.CharField("职务（临时人员）", max_length=100, blank=True)
     guest_unit = models.CharField("单位（临时人员）", max_length=100, blank=True)
+    # Directory people have theirs in the directory; a guest's is what staff call on the day.
+    guest_phone = models.CharField("手机（临时人员）", max_length=30, blank=True)
     role = models.CharField("身份", max_length=20, choices=Role.choices, default=Role.ATTEND)
     order = models.PositiveIntegerField("顺序", default=0)
     rank_override = models.PositiveIntegerField(

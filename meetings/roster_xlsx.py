@@ -2,8 +2,8 @@
 
 Columns: 序号 单位 姓名 职务 身份 手机. On import a row is matched to a directory person
 by 姓名 + 单位 (the unit's full name or its short name); otherwise it becomes a guest
-(临时人员) with that 单位 and 职务. 手机 is only checked: a guest has no phone field, and a
-directory person's phone is kept in the directory.
+(临时人员) with that 单位, 职务 and 手机. A directory person's phone is kept in the
+directory: on import it is only checked.
 
 Bad input is reported, never half-imported: every bad row by its row number and reason,
 and nothing is imported while any row is bad — unless the user chooses to skip the bad
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from core.exceptions import InvalidInput
 from core.models import Person
 from core.timeutil import localtime
-from meetings.attendees import Guest, NewAttendee, attendees_add, role_from_label
+from meetings.attendees import PHONE, Guest, NewAttendee, attendees_add, role_from_label
 from meetings.models import Attendance, Meeting, Role
 
 COLUMNS = ("序号", "单位", "姓名", "职务", "身份", "手机")
@@ -39,7 +38,6 @@ MAX_ROWS = 2000
 # crafted one could unpack to gigabytes before openpyxl sees a single row.
 MAX_UNPACKED = 64 * 1024 * 1024
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_PHONE = re.compile(r"^[0-9+\-() ]{3,30}$")
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,7 @@ def parse(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
                 if len(values.get(col, "")) > limit:
                     problems.append(f"{col}过长（最多 {limit} 字）")
             phone = values.get("手机", "")
-            if phone and not _PHONE.match(phone):
+            if phone and not PHONE.match(phone):
                 problems.append(f"手机号“{phone[:30]}”格式不对")
             if problems:
                 errors.append(RowError(number, "；".join(problems)))
@@ -266,7 +264,9 @@ def roster_import(
     new = [
         NewAttendee(role=r.role, person=r.person)
         if r.person is not None
-        else NewAttendee(role=r.role, guest=Guest(name=r.name, title=r.title, unit=r.unit))
+        else NewAttendee(
+            role=r.role, guest=Guest(name=r.name, title=r.title, unit=r.unit, phone=r.phone)
+        )
         for r in good
     ]
     report.added = attendees_add(
@@ -295,7 +295,7 @@ def roster_export(meeting: Meeting, rows: Sequence[Attendance]) -> bytes:
             p = a.person
             unit, name, title, phone = p.unit.name, p.name, p.title, p.phone
         else:
-            unit, name, title, phone = a.guest_unit, a.guest_name, a.guest_title, ""
+            unit, name, title, phone = a.guest_unit, a.guest_name, a.guest_title, a.guest_phone
         sheet.append([i, unit, name, title, Role(a.role).label, phone])
     bold = Font(bold=True)
     for cell in sheet[1]:

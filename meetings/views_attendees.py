@@ -73,6 +73,8 @@ def _context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, 
                 "own_name": a.person.name if a.person else a.guest_name,
                 "title": a.person.title if a.person else a.guest_title,
                 "unit": a.display_unit,
+                # A guest's phone, for the staff who run the meeting (not in the directory).
+                "phone": a.guest_phone if editable else "",
                 "link": rsvp_link(request, a) if editable else "",
             }
         )
@@ -138,7 +140,9 @@ def attendee_add_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
         data = guest_form.cleaned_data
         kwargs: dict[str, Any] = {
-            "guest": svc.Guest(data["guest_name"], data["guest_title"], data["guest_unit"]),
+            "guest": svc.Guest(
+                data["guest_name"], data["guest_title"], data["guest_unit"], data["guest_phone"]
+            ),
             "role": data["role"],
         }
     else:

@@ -60,6 +60,21 @@ def test_organiser_adds_a_person_and_a_guest(meeting, organiser, c):
     }
 
 
+def test_a_guests_phone_is_kept_and_shown_to_the_organiser_only(meeting, organiser, colleague):
+    body = {"guest_name": "周教授", "guest_unit": "省农科院", "guest_phone": "138 0000 1234"}
+    created = post(api_client(organiser), url(meeting), body)
+    assert created.status_code == 201 and created.json()["phone"] == "138 0000 1234"
+    changed = patch(
+        api_client(organiser),
+        f"{url(meeting)}/{created.json()['id']}",
+        {"guest_phone": "0571-88881234"},
+    )
+    assert changed.status_code == 200 and changed.json()["phone"] == "0571-88881234"
+    others = api_client(colleague).get(url(meeting))
+    assert others.status_code == 200  # colleagues may read the roster, without phones
+    assert {a["phone"] for a in others.json()["items"]} == {""}
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -70,6 +85,8 @@ def test_organiser_adds_a_person_and_a_guest(meeting, organiser, c):
         ({"guest_name": "x" * 51}, "guest_name"),
         ({"guest_name": "x", "extra": 1}, "extra"),
         ({"guest_name": "a\x00b"}, "guest_name"),
+        ({"guest_name": "x", "guest_phone": "call me"}, "guest_phone"),
+        ({"guest_name": "x", "guest_phone": "1" * 31}, "guest_phone"),
     ],
 )
 def test_bad_bodies_are_422_naming_the_field(meeting, organiser, c, body, field):

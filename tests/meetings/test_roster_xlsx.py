@@ -88,6 +88,13 @@ def test_people_are_matched_by_name_and_unit_or_short_name_else_guests(meeting, 
     assert [a.person_id for a in rows[:2]] == [c.county_head.pk, c.finance_head.pk]
     assert rows[2].person is None and rows[2].guest_unit == "县水利局"
     assert [a.role for a in rows] == [Role.CHAIR, Role.SIT_IN, Role.ATTEND, Role.GUEST]
+    # A guest keeps the phone of the sheet (a directory person's stays in the directory),
+    # and it goes out again on export.
+    assert rows[3].guest_phone == "0000-1234567" and rows[1].person.phone == ""
+    exported = load_workbook(io.BytesIO(roster_export(meeting, rows))).worksheets[0]
+    assert ["省农科院", "周教授", "教授", "嘉宾", "0000-1234567"] in [
+        [cell.value for cell in row][1:] for row in exported.iter_rows()
+    ]
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(meeting, organiser, c):
