@@ -338,6 +338,7 @@ def batched(*, now: dt.datetime) -> Iterator[None]:
 _SUBJECTS = {
     "new": "会议通知：{}",
     "changed": "会议变更：{}",
+    "updated": "会议信息更新：{}",
     "added": "会议通知：{}",
     "cancelled": "会议取消：{}",
     "removed": "参会调整：{}",
@@ -345,6 +346,7 @@ _SUBJECTS = {
 _HEADLINES = {
     "new": "请参加以下会议。",
     "changed": "以下会议的时间或地点有变更，请以本通知为准。",
+    "updated": "以下会议的名称、地点说明或视频会议信息有更新，时间不变，请以本通知为准。",
     "added": "您已列入以下会议的参会人员，请参加。",
     "cancelled": "以下会议已取消。",
     "removed": "您已不在以下会议的参会人员名单中，无需参加。",
@@ -584,6 +586,14 @@ def meeting_confirmed(meeting: Meeting, *, now: dt.datetime, reason: str = "new"
 def meeting_changed(meeting: Meeting, *, now: dt.datetime) -> None:
     """Time or room of an invited meeting changed (SEQUENCE bumped): REQUEST again."""
     invite(meeting, roster(meeting), method=invitations.REQUEST, reason="changed", now=now)
+
+
+def meeting_updated(meeting: Meeting, *, now: dt.datetime, skip: Iterable[int] = ()) -> None:
+    """Title, place, description or the VC link of a confirmed meeting changed: the same
+    SEQUENCE with a newer DTSTAMP, which calendars take as an update of the entry."""
+    left_out = set(skip)
+    people = [i for i in roster(meeting) if i.person.pk not in left_out]
+    invite(meeting, people, method=invitations.REQUEST, reason="updated", now=now)
 
 
 def invited_ids(meeting: Meeting) -> set[int]:

@@ -71,6 +71,9 @@ _SCHEDULE_FIELDS = (
     "branch_of",
     "link_test_minutes",
 )
+# What invitees read in their calendars besides time and room: a change of these sends
+# them an update (same SEQUENCE, newer DTSTAMP: an update, not a new time).
+_DETAIL_FIELDS = ("title", "description", "place")
 _AUDITED_FIELDS = [
     "title",
     "kind",
@@ -876,6 +879,7 @@ def meeting_update(
     read_state = booking_state(meeting)
     before = snapshot(meeting, _AUDITED_FIELDS)
     before_schedule = {f: getattr(meeting, f) for f in _SCHEDULE_FIELDS}
+    before_details = {f: getattr(meeting, f) for f in _DETAIL_FIELDS}
     for name, value in changes.items():
         setattr(meeting, name, value)
     if "priority" in changes:
@@ -885,6 +889,7 @@ def meeting_update(
         # meeting that is no longer a 分会场 is no longer 上级会议.
         meeting.priority = derived_priority(meeting.kind, meeting.branch_of)
     schedule_changed = any(getattr(meeting, f) != v for f, v in before_schedule.items())
+    details_changed = any(getattr(meeting, f) != v for f, v in before_details.items())
     if schedule_changed or _submit:
         validate_times(start=meeting.start, end=meeting.end, now=now)
     _validate_fields(
@@ -996,6 +1001,7 @@ def meeting_update(
                 meeting,
                 was_approved=read_state[0] == Status.APPROVED,
                 schedule_changed=schedule_changed,
+                details_changed=details_changed,
                 added=added,
                 removed=removed,
                 now=now,
@@ -1033,6 +1039,7 @@ def _invite_after_update(
     added: Sequence[int],
     removed: Sequence[notifications.Invited],
     now: dt.datetime,
+    details_changed: bool = False,
 ) -> None:
     """Invitations after an edit: confirmed now → everyone; a confirmed meeting moved
     (SEQUENCE bumped, maybe back to 待审批 in a room that needs approval) → everyone
@@ -1043,8 +1050,12 @@ def _invite_after_update(
         notifications.meeting_confirmed(meeting, now=now)
     elif was_approved and schedule_changed:
         notifications.meeting_changed(meeting, now=now)
-    elif meeting.status == Status.APPROVED and added:
-        notifications.roster_added(meeting, added, now=now)
+    elif meeting.status == Status.APPROVED:
+        if details_changed:
+            # A new title, place or note reaches the calendars it was sent to.
+            notifications.meeting_updated(meeting, now=now, skip=set(added))
+        if added:
+            notifications.roster_added(meeting, added, now=now)
 
 
 def meeting_cancel(*, meeting: Meeting, actor: Any, now: dt.datetime, reason: str = "") -> Meeting:

@@ -27,7 +27,7 @@ from core.exceptions import (
 )
 from core.timeutil import localtime
 from meetings.access import can_edit, display_title
-from meetings.models import BLOCKING, Meeting, VcLink
+from meetings.models import BLOCKING, Meeting, Status, VcLink
 from meetings.vc_providers import VcBackend, VcRequest, backend_for, backends, provider_label
 
 
@@ -227,9 +227,15 @@ def vc_after_save(
 
 def _touch(meeting: Meeting, now: dt.datetime) -> None:
     # The link is part of what calendars show (URL, CONFERENCE, DESCRIPTION): without a
-    # newer LAST-MODIFIED clients that compare it would keep the old link.
+    # newer LAST-MODIFIED clients that compare it would keep the old link, and those
+    # invited by e-mail get an update with the new one.
     Meeting.objects.filter(pk=meeting.pk).update(updated_at=now)
     meeting.updated_at = now
+    if meeting.status == Status.APPROVED:
+        # Imported here: notifications builds on the VC accessors of this package.
+        from meetings import notifications
+
+        notifications.meeting_updated(meeting, now=now)
 
 
 def _locked_for_vc(meeting: Meeting, actor: Any) -> Meeting:
@@ -264,7 +270,7 @@ def vc_link_allocate(
         if current is not None and current.active:
             raise InvalidTransition("该会议已有视频会议链接；如需更换方式，请用修改（PATCH）")
         link = vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
-        _touch(meeting, now)
+        _touch(locked, now)
         return link
 
 
@@ -277,7 +283,7 @@ def vc_link_change(*, meeting: Meeting, actor: Any, now: dt.datetime, request: V
         if current is None or not current.active:
             raise InvalidTransition("该会议还没有视频会议链接；请先预订")
         link = vc_attach(locked, backend=backend, request=request, actor=actor, now=now)
-        _touch(meeting, now)
+        _touch(locked, now)
         return link
 
 

@@ -111,9 +111,22 @@ def test_an_invitation_already_sent_is_not_touched_by_the_next(people, organiser
     assert sorted(Notification.objects.values_list("status", flat=True)) == ["pending", "sent"]
 
 
-def test_a_change_of_title_alone_sends_nothing_new(people, organiser, room):
+def test_a_new_title_reaches_the_calendars_as_an_update_of_the_same_entry(people, organiser, room):
     meeting = book(organiser, room, [people.zhang])
+    first = Notification.objects.get()
     meeting_update(meeting=meeting, actor=organiser, now=NOW, title="专题会议（调整议题）")
+    update = Notification.objects.exclude(pk=first.pk).get()
+    assert update.subject == "会议信息更新：专题会议（调整议题）"
+    old, new = (icalendar.Calendar.from_ical(n.ics) for n in (first, update))
+    [old_event], [new_event] = old.walk("VEVENT"), new.walk("VEVENT")
+    assert str(new["METHOD"]) == "REQUEST" and str(new_event["SUMMARY"]) == "专题会议（调整议题）"
+    # Same UID and SEQUENCE (the time did not change): calendars update the entry.
+    assert (new_event["UID"], new_event["SEQUENCE"]) == (old_event["UID"], old_event["SEQUENCE"])
+
+
+def test_a_change_invitees_do_not_see_sends_nothing(people, organiser, room):
+    meeting = book(organiser, room, [people.zhang])
+    meeting_update(meeting=meeting, actor=organiser, now=NOW, expected_attendance=12)
     assert Notification.objects.count() == 1
 
 
@@ -375,3 +388,18 @@ def test_a_series_for_many_people_costs_what_it_costs_for_a_few(organiser, room)
         assert Notification.objects.filter(person__in=crowd).count() == n  # one each
     # The four occurrences' bookings dominate; a few more for the bulk inserts on SQLite.
     assert cost[50] <= cost[5] + 6, cost
+
+
+def test_a_new_video_link_is_sent_to_the_invited(people, organiser, room):
+    from meetings.vc_providers import VcRequest
+    from meetings.vc_services import vc_link_allocate, vc_link_change
+
+    meeting = book(organiser, room, [people.zhang])
+    upstream = VcRequest(provider="external", url="https://meeting.tencent.com/dm/First")
+    vc_link_allocate(meeting=meeting, actor=organiser, now=NOW, request=upstream)
+    moved = VcRequest(provider="external", url="https://meeting.tencent.com/dm/Second")
+    vc_link_change(meeting=meeting, actor=organiser, now=NOW, request=moved)
+    latest = Notification.objects.filter(person=people.zhang).order_by("-pk").first()
+    assert latest.subject.startswith("会议信息更新")
+    assert "https://meeting.tencent.com/dm/Second" in latest.ics
+    assert "https://meeting.tencent.com/dm/First" not in latest.ics
