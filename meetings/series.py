@@ -48,6 +48,7 @@ from core.exceptions import (
     VcPoolExhausted,
 )
 from core.models import Person
+from core.names import user_display_name
 from core.timeutil import at_local, localtime
 from meetings import notifications, services
 from meetings.access import can_edit, with_visibility
@@ -565,7 +566,7 @@ def _notify_approvers(
         services._approvers(),
         kind="approval_requested",
         subject=f"待审批：{series.template.get('title', '系列会议')}（系列，共 {len(pending)} 次）",
-        body=f"{actor} 申请 {pending[0].location}，"
+        body=f"{user_display_name(actor)} 申请 {pending[0].location}，"
         f"自 {first.month}月{first.day}日 {first:%H:%M} 起共 {len(pending)} 次。",
         meeting=pending[0],
         now=now,
@@ -626,8 +627,8 @@ def series_approve(
                 kind="approved",
                 subject=f"已批准：{approved[0].title}（系列，共 {len(approved)} 次）",
                 body=(
-                    f"{first:%Y年%m月%d日}至{last:%m月%d日}的 {len(approved)} 次会议已批准。"
-                    + (f"审批意见：{note}" if note else "")
+                    f"{first.year}年{first.month}月{first.day}日至{last.month}月{last.day}日"
+                    f"的 {len(approved)} 次会议已批准。" + (f"审批意见：{note}" if note else "")
                 ),
                 meeting=approved[0],
                 now=now,

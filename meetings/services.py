@@ -29,10 +29,12 @@ from core.exceptions import (
     SoftConflict,
 )
 from core.models import Person
+from core.names import user_display_name
 from core.timeutil import localtime
 from core.workdays import add_working_days
 from meetings import notifications
 from meetings.access import can_edit, display_title
+from meetings.documents.text import when_label
 from meetings.models import (
     BLOCKING,
     DEFAULT_PRIORITY,
@@ -93,6 +95,10 @@ _AUDITED_FIELDS = [
     "reminder_minutes",
 ]
 _EDITABLE_FIELDS = set(_AUDITED_FIELDS) - {"status"}
+
+
+def _field_label(name: str) -> str:
+    return str(getattr(Meeting._meta.get_field(name), "verbose_name", name))
 
 
 @dataclass
@@ -803,13 +809,15 @@ def _enter_submitted_state(meeting: Meeting, *, actor: Any, now: dt.datetime) ->
 
 def _after_submit(meeting: Meeting, *, now: dt.datetime) -> None:
     if meeting.status == Status.PENDING:
-        local = localtime(meeting.start)
+        when = when_label(localtime(meeting.start), localtime(meeting.end))
+        deadline = localtime(meeting.hold_expires_at or now)
         _notify(
             _approvers(),
             kind="approval_requested",
             subject=f"待审批：{meeting.title}",
-            body=f"{meeting.organizer} 申请 {meeting.location} {local:%m月%d日 %H:%M}，"
-            f"请在 {localtime(meeting.hold_expires_at or now):%m月%d日 %H:%M} 前审批。",
+            # The person's name, not the login name: approvers know 林晓燕, not "linxy".
+            body=f"{user_display_name(meeting.organizer)} 申请 {meeting.location}，{when}。"
+            f"请在 {deadline.month}月{deadline.day}日 {deadline:%H:%M} 前审批。",
             meeting=meeting,
             now=now,
         )
@@ -989,8 +997,9 @@ def meeting_update(
                 actor=actor,
                 action="submit" if _submit else "update",
                 obj=meeting,
+                # The meeting page shows this line: the fields by their Chinese names.
                 summary=("提交" if _submit else "修改")
-                + ("：" + "、".join(changed) if changed else ""),
+                + ("：" + "、".join(_field_label(f) for f in changed) if changed else ""),
                 changes={**changed, **extra},
                 at=now,
             )
@@ -1123,8 +1132,10 @@ def meeting_approve(
 
 def _notice_body(meeting: Meeting, note: str) -> str:
     """What a decision notice says besides its subject: the booking, and the note."""
-    local = localtime(meeting.start)
-    lines = [f"会议：{meeting.title}", f"时间：{local:%Y-%m-%d %H:%M}"]
+    lines = [
+        f"会议：{meeting.title}",
+        f"时间：{when_label(localtime(meeting.start), localtime(meeting.end))}",
+    ]
     if meeting.location:
         lines.append(f"地点：{meeting.location}")
     if note:

@@ -659,6 +659,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if visible:
         context["attendances"] = list(meeting.attendances.select_related("person__unit"))
         context["audit"] = audit_rows(audit_for(meeting)[:200])
+        if meeting.reminder_minutes and meeting.status not in (Status.CANCELLED, Status.REJECTED):
+            minutes = meeting.reminder_minutes
+            context["reminder"] = {
+                "label": dict(notifications.REMINDER_CHOICES).get(minutes, f"{minutes} 分钟"),
+                # Sent for this start time; a move makes it due again.
+                "sent": meeting.reminder_sent_for == meeting.start,
+            }
         if can_edit(request.user, meeting):
             # Who was told and who could not be reached: for those who run the meeting.
             reach = notifications.meeting_reach(meeting)

@@ -20,7 +20,7 @@ from core.timeutil import localtime
 from meetings import attendees as svc
 from meetings.documents.text import when_label
 from meetings.forms_attendees import RsvpForm
-from meetings.models import Attendance, Rsvp
+from meetings.models import Attendance, Rsvp, Status
 from meetings.vc import vc_details
 from meetings.views_schedule import qr_svg
 
@@ -40,7 +40,12 @@ def _context(attendance: Attendance, form: RsvpForm, **extra: Any) -> dict[str, 
         "closed": svc.rsvp_closed_reason(meeting, now),
         "form": form,
         "code": code,
-        "qr": qr_svg(code, "签到二维码") if attendance.rsvp != Rsvp.LEAVE else None,
+        # Nothing to sign in to once the meeting is called off: a code that says "show
+        # this at the desk" would send the person to a meeting that will not take place.
+        "qr": qr_svg(code, "签到二维码")
+        if attendance.rsvp != Rsvp.LEAVE
+        and meeting.status not in (Status.CANCELLED, Status.REJECTED)
+        else None,
         **extra,
     }
 

@@ -277,7 +277,9 @@ def series_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "split_from": series.template.get("split_from"),
     }
     pending = sum(1 for m in meetings if m.status == Status.PENDING)
-    context["pending_count"] = pending
+    # Not "pending_count": that name is the navigation bar's badge of every request
+    # waiting for approval (views._page), which this series' own count must not replace.
+    context["series_pending"] = pending
     context["can_approve_all"] = pending > 0 and roles.can_approve(request.user)
     return views._page(request, "meetings/series_detail.html", context)
 

@@ -91,3 +91,17 @@ def test_from_the_approvals_page(series, approver, organiser):
         not in client_for(organiser).get(f"/series/{series.pk}/").content.decode()
     )
     assert client_for(organiser).post(f"/series/{series.pk}/approve/").status_code == 403
+
+
+def test_the_series_page_keeps_the_navigation_badge_of_every_waiting_request(
+    series, approver, organiser, approval_room
+):
+    # One more request outside the series: the badge counts all five, the button four.
+    other = body(approval_room, monday_ahead() + dt.timedelta(days=1))
+    for key in ("rrule", "skip_holidays"):
+        other.pop(key)
+    created = post(api_client(organiser), "/api/v1/meetings", other)
+    assert created.status_code == 201, created.json()
+    page = client_for(approver).get(f"/series/{series.pk}/").content.decode()
+    assert '待审批 <span class="count">5</span>' in page
+    assert "批准全部待审批（4 次）" in page
