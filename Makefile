@@ -50,6 +50,8 @@ migrate: $(STAMP)
 seed: migrate
 	$(MANAGE) seed_demo
 
+# Links in the demo's mails and calendars point at the address the server really listens on.
+run: export SITE_URL ?= http://$(ADDR)
 run: migrate
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@# The PDFs (座次图, 桌签 …) need a CJK TrueType font: warn with the apt-get line if none.

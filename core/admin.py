@@ -123,10 +123,29 @@ class PersonAdmin(AuditedModelAdmin):
     audit_fields = [*PERSON_AUDIT_FIELDS, "user"]
     audit_m2m = {"secretaries": "username"}
     audit_label = "人员"
-    list_display = ["name", "title", "unit", "rank", "is_leader", "user", "active"]
-    list_filter = ["is_leader", "active", "unit"]
+    list_display = [
+        "name",
+        "title",
+        "unit",
+        "rank",
+        "is_leader",
+        "notify_channel",
+        "email",
+        "phone",
+        "user",
+        "active",
+    ]
+    # 通知方式 and an empty 邮箱 filter: who the system cannot reach (notifications skip
+    # them with a reason, but finding them here beats reading the outbox).
+    list_filter = [
+        "is_leader",
+        "active",
+        "notify_channel",
+        ("email", admin.EmptyFieldListFilter),
+        "unit",
+    ]
     list_editable = ["rank"]
-    search_fields = ["name", "title", "unit__name", "user__username"]
+    search_fields = ["name", "title", "unit__name", "user__username", "email", "phone"]
     list_select_related = ["unit", "user"]
     autocomplete_fields = ["unit"]
     raw_id_fields = ["user"]

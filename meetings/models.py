@@ -351,7 +351,7 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
-    SKIPPED = "skipped", "无需发送"
+    SKIPPED = "skipped", "未发送"
 
 
 class Notification(models.Model):

@@ -637,6 +637,21 @@ def audit_rows(entries: QuerySet[AuditEntry]) -> list[dict[str, Any]]:
     return rows
 
 
+def _acknowledged(meeting: Meeting) -> list[dict[str, str]]:
+    """The soft conflicts the booker confirmed, with who confirmed them by name (the
+    stored record keeps the login name, which the API shows)."""
+    from django.contrib.auth import get_user_model
+
+    acks = [a for a in meeting.acknowledged_conflicts or [] if isinstance(a, dict)]
+    logins = {str(a.get("by", "")) for a in acks}
+    users = get_user_model().objects.filter(username__in=logins).select_related("person")
+    names = {u.username: user_display_name(u) for u in users}
+    return [
+        {"message": str(a.get("message", "")), "by": names.get(str(a.get("by", "")), "")}
+        for a in acks
+    ]
+
+
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """会议详情: everything for those who may see it, time and room only for the others."""
@@ -657,6 +672,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decision_form": DecisionForm(),
     }
     if visible:
+        context["acknowledged"] = _acknowledged(meeting)
         context["attendances"] = list(meeting.attendances.select_related("person__unit"))
         context["audit"] = audit_rows(audit_for(meeting)[:200])
         if meeting.reminder_minutes and meeting.status not in (Status.CANCELLED, Status.REJECTED):

@@ -62,3 +62,17 @@ def test_before_confirmation_nobody_has_been_told(people, organiser, approval_ro
     assert row.row is None
     html = client_for(organiser).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "尚未发送" in html
+
+
+def test_confirmed_conflicts_name_who_confirmed_them(organiser, leader, room):
+    from tests.factories import make_meeting
+
+    meeting = make_meeting(
+        room=room,
+        organizer=organiser,
+        start=at(2, 9),
+        end=at(2, 10),
+        acknowledged_conflicts=[{"code": "person_busy", "message": "有人时间冲突", "by": "leader"}],
+    )
+    html = client_for(organiser).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "有人时间冲突<small>（王县长 确认）</small>" in html

@@ -43,6 +43,7 @@ def test_every_admin_page_loads(root, organiser, leader, secretary):
         "/admin/",
         "/admin/core/unit/",
         "/admin/core/person/",
+        "/admin/core/person/?email__isempty=1&notify_channel__exact=email",
         f"/admin/core/person/{leader.person.pk}/change/",
         "/admin/core/apitoken/",
         "/admin/core/auditentry/",

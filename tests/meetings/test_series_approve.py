@@ -104,4 +104,4 @@ def test_the_series_page_keeps_the_navigation_badge_of_every_waiting_request(
     assert created.status_code == 201, created.json()
     page = client_for(approver).get(f"/series/{series.pk}/").content.decode()
     assert '待审批 <span class="count">5</span>' in page
-    assert "批准全部待审批（4 次）" in page
+    assert "批准整个系列（4 次）" in page
