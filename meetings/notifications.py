@@ -25,7 +25,7 @@ import contextvars
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -527,7 +527,12 @@ def _digests(
         if shown and shown not in calendars:
             calendars[shown] = invitations.text(invitations.digest(list(shown)))
         superseded.setdefault(tuple(m.pk for m in meetings), []).append(person.pk)
-        rows.append(_digest_row(person, meetings, on, off, ics=calendars.get(shown, ""), now=now))
+        tokens = {m.pk: items[m.pk][2].rsvp_token for m in on}
+        rows.append(
+            _digest_row(
+                person, meetings, on, off, ics=calendars.get(shown, ""), tokens=tokens, now=now
+            )
+        )
     for meeting_ids, person_ids in superseded.items():
         _supersede(meeting_ids, person_ids, now, kinds=INVITATION_KINDS)
     _save(rows)
@@ -541,14 +546,22 @@ def _digest_row(
     *,
     ics: str,
     now: dt.datetime,
+    tokens: Mapping[int, str] | None = None,
 ) -> Notification:
     target = target_for_person(person)
     first = meetings[0]
+    # Personal 回执 links go to the person's own mailbox only, never into a group chat.
+    links = (tokens or {}) if target.channel == Channel.EMAIL else {}
     subject = f"会议安排：{first.title}（共 {len(meetings)} 次）"
     lines = [f"{person.name}：", ""]
     if on:
         lines.append(f"请参加以下会议（{len(on)} 次）：")
-        lines.extend(f"  {_when(m)}  {m.location}" for m in on)
+        for m in on:
+            token = links.get(m.pk)
+            reply = (
+                f"\n    回执（参加/请假/代参会）：{invitations.rsvp_url(token)}" if token else ""
+            )
+            lines.append(f"  {_when(m)}  {m.location}{reply}")
     if off:
         lines.append(f"以下会议已取消或您无需参加（{len(off)} 次）：")
         lines.extend(f"  {_when(m)}  {m.location}" for m in off)
@@ -557,7 +570,8 @@ def _digest_row(
     lines.append(f"承办：{user_display_name(first.organizer)}")
     if target.channel == Channel.EMAIL and ics:
         lines.append(
-            "附件为这些会议的日历文件，可导入 Outlook 或手机日历；回执请在各次会议的页面办理。"
+            "附件为这些会议的日历文件，可导入 Outlook 或手机日历；"
+            "各次会议的回执请用上面的链接办理。"
         )
     lines.append(f"详情：{meeting_url(first)}")
     body = "\n".join(lines)

@@ -12,8 +12,9 @@ import pytest
 
 from core.models import NotifyChannel
 from meetings import notifications
-from meetings.attendees import attendee_add, attendee_remove
+from meetings.attendees import attendee_add, attendee_remove, rsvp_token
 from meetings.calendar import meeting_uid
+from meetings.invitations import rsvp_url
 from meetings.models import Attendance, Confidentiality, Kind, Notification, Status
 from meetings.preemption import meeting_create_preempting
 from meetings.series import occurrence_restore, series_update
@@ -266,6 +267,16 @@ def test_a_series_sends_each_person_one_message(people, organiser, room):
     )
     for m in booked:
         assert f"{m.start.astimezone(at(1, 0).tzinfo).day}日" in digest.body
+    # A 回执 link per meeting: leaders on a roster usually have no login to answer with.
+    for m in booked:
+        attendance = m.attendances.get(person=people.zhang)
+        assert rsvp_url(rsvp_token(attendance)) in digest.body
+
+
+def test_a_series_in_a_group_chat_carries_no_personal_links(people, organiser, room):
+    book_series(organiser, room, attendees=[AttendeeSpec(people.zhao)])  # 企业微信
+    [digest] = Notification.objects.filter(person=people.zhao)
+    assert "/r/" not in digest.body
 
 
 def test_a_series_in_a_room_that_needs_approval_invites_nobody_yet(
