@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, field_labels, snapshot
 from core.models import ApiToken, AuditEntry, Person, Unit
 from core.services import PERSON_AUDIT_FIELDS, UNIT_AUDIT_FIELDS
 
@@ -93,7 +93,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
             actor=request.user,
             action="update",
             obj=obj,
-            summary=f"后台修改{self.audit_label}：{obj}（{'、'.join(changed)}）",
+            summary=f"后台修改{self.audit_label}：{obj}（{field_labels(obj, changed)}）",
             changes=changed,
             at=timezone.now(),
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from core.models import AuditEntry
@@ -25,6 +27,19 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def field_labels(model: type[models.Model] | models.Model, names: Iterable[str]) -> str:
+    """The model's own Chinese names of changed fields, for a summary staff read
+    (开始时间、电子邮箱), not the code's (start, email)."""
+    opts = model._meta
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(getattr(opts.get_field(name), "verbose_name", name)))
+        except FieldDoesNotExist:  # a pseudo-field of a summary (secretaries, a layout key)
+            labels.append(name)
+    return "、".join(labels)
 
 
 def audit_record(

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import roles
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, field_labels, snapshot
 from core.exceptions import InvalidInput, PermissionDenied
 from core.models import NotifyChannel, Person, Unit
 
@@ -189,7 +189,7 @@ def person_update(
             actor=actor,
             action="update",
             obj=person,
-            summary="修改人员：" + ("、".join(changed) or "无变化"),
+            summary="修改人员：" + (field_labels(Person, changed) or "无变化"),
             changes=changed,
             at=now or timezone.now(),
         )

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core import roles
-from core.audit import audit_record, diff, snapshot
+from core.audit import audit_record, diff, field_labels, snapshot
 from core.exceptions import (
     BookingConflict,
     DomainError,
@@ -95,10 +95,6 @@ _AUDITED_FIELDS = [
     "reminder_minutes",
 ]
 _EDITABLE_FIELDS = set(_AUDITED_FIELDS) - {"status"}
-
-
-def _field_label(name: str) -> str:
-    return str(getattr(Meeting._meta.get_field(name), "verbose_name", name))
 
 
 @dataclass
@@ -999,7 +995,7 @@ def meeting_update(
                 obj=meeting,
                 # The meeting page shows this line: the fields by their Chinese names.
                 summary=("提交" if _submit else "修改")
-                + ("：" + "、".join(_field_label(f) for f in changed) if changed else ""),
+                + ("：" + field_labels(Meeting, changed) if changed else ""),
                 changes={**changed, **extra},
                 at=now,
             )

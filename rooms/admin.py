@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.admin import AuditedModelAdmin
-from core.audit import audit_record, snapshot
+from core.audit import audit_record, field_labels, snapshot
 from core.exceptions import InvalidInput
 from rooms.layouts import LayoutKind, build_layout, params_help
 from rooms.models import Equipment, Room, RoomLayout, VcKind, VcResource
@@ -233,7 +233,7 @@ class RoomAdmin(AuditedModelAdmin):
                 actor=request.user,
                 action="update",
                 obj=obj,
-                summary=f"后台修改视频会议终端：{obj}（{'、'.join(changed)}）",
+                summary=f"后台修改视频会议终端：{obj}（{field_labels(obj, changed)}）",
                 changes={
                     "before": before.get(obj.pk),
                     "after": snapshot(obj, VC_RESOURCE_AUDIT_FIELDS),
@@ -289,7 +289,7 @@ class RoomAdmin(AuditedModelAdmin):
                 actor=request.user,
                 action="update",
                 obj=obj,
-                summary=f"后台修改座位布局：{obj}（{'、'.join(changed)}）",
+                summary=f"后台修改座位布局：{obj}（{field_labels(obj, changed)}）",
                 changes={
                     "before": before.get(obj.pk),
                     "after": snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS),

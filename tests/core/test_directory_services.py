@@ -96,6 +96,7 @@ def test_person_update_audits_only_what_changed(admin):
     [entry] = audit_for(clerk)
     assert (entry.actor, entry.action, entry.at) == (admin, "update", NOW)
     assert entry.changes == {"title": ["科长", "副局长"], "unit": ["县财政局", "县人民政府"]}
+    assert entry.summary == "修改人员：职务、单位"  # as staff name the fields
 
 
 @pytest.mark.parametrize("who", ["organiser", "colleague", "approver", "outsider", "secretary"])
