@@ -35,18 +35,7 @@ PERSON_AUDIT_FIELDS = [
 
 # What person_update accepts; `unit_id` is resolved to a unit here, so that an unknown
 # id is an error naming the field rather than an IntegrityError.
-_PERSON_EDITABLE = {
-    "name",
-    "title",
-    "unit_id",
-    "rank",
-    "is_leader",
-    "email",
-    "phone",
-    "notify_channel",
-    "robot_webhook",
-    "active",
-}
+_PERSON_EDITABLE = {"unit_id" if f == "unit" else f for f in PERSON_AUDIT_FIELDS}
 
 
 def directory_require_admin(actor: Any) -> None:

@@ -17,13 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.exceptions import DomainError, NotFound
-from core.exceptions import PermissionDenied as DomainPermissionDenied
+from core.exceptions import DomainError
 from core.params import parse_id
-from meetings.feeds import access_feed, can_manage_room_feeds, feed_list_for, feed_revoke
+from meetings.feeds import can_manage_room_feeds, feed_list_for, feed_revoke
 from meetings.forms_feeds import FeedForm
 from meetings.models import FeedKind, FeedToken
-from meetings.views_schedule import create_feed_from_form, new_feed_card
+from meetings.views_schedule import create_feed_from_form, feed_or_404, new_feed_card
 from rooms.models import Room
 
 # The raw token waits in the session for the one page view that shows it (as on 我的日程).
@@ -80,12 +79,7 @@ def room_feed_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def room_feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
-    try:
-        feed = access_feed(request.user, pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainPermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
+    feed = feed_or_404(request.user, pk)
     if feed.kind != FeedKind.ROOM:
         # A person's feed is revoked on 我的日程, by those who manage that person's feeds.
         raise Http404("没有这个会议室订阅")

@@ -40,7 +40,7 @@ from meetings.feeds import (
     webcal_url,
 )
 from meetings.forms_feeds import FeedForm
-from meetings.models import Meeting, Status
+from meetings.models import FeedToken, Meeting, Status
 
 SCHEDULE_DAYS = 14
 WEEKDAYS = "一二三四五六日"
@@ -94,6 +94,16 @@ def create_feed_from_form(
         return
     request.session[session_key] = {**shown, "token": raw, "name": feed.name}
     messages.success(request, "已新建订阅。请现在复制链接或扫描二维码：链接只显示这一次。")
+
+
+def feed_or_404(user: Any, pk: int) -> FeedToken:
+    """The feed `user` manages, as a page answers: 404 unknown, 403 someone else's."""
+    try:
+        return access_feed(user, pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainPermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
 
 
 def _pending_count(user: Any) -> int | None:
@@ -199,12 +209,7 @@ def schedule_feed_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def schedule_feed_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke one feed; the devices using it stop receiving updates."""
-    try:
-        feed = access_feed(request.user, pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except DomainPermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from exc
+    feed = feed_or_404(request.user, pk)
     try:
         feed_revoke(actor=request.user, feed=feed, now=timezone.now())
     except DomainError as exc:
