@@ -207,58 +207,19 @@ class RoomAdmin(AuditedModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is RoomLayout:
-            self._save_layouts(request, form, formset, change)
-            return
-        # Terminals edited inline are master data too: audited like VcResourceAdmin's.
-        before = {
-            f.instance.pk: snapshot(
-                f.instance.__class__.objects.get(pk=f.instance.pk), VC_RESOURCE_AUDIT_FIELDS
-            )
-            for f in formset.forms
-            if f.instance.pk and f.has_changed()
-        }
+            fields, label = ROOM_LAYOUT_AUDIT_FIELDS, "座位布局"
+            before = _inline_before(formset, fields)
+            self._hand_over_default(form, formset)
+        else:
+            # Terminals edited inline are master data too: audited like VcResourceAdmin's.
+            fields, label = VC_RESOURCE_AUDIT_FIELDS, "视频会议终端"
+            before = _inline_before(formset, fields)
         super().save_formset(request, form, formset, change)
-        now = timezone.now()
-        for obj in formset.new_objects:
-            audit_record(
-                actor=request.user,
-                action="create",
-                obj=obj,
-                summary=f"后台新建视频会议终端：{obj}",
-                changes={"after": snapshot(obj, VC_RESOURCE_AUDIT_FIELDS)},
-                at=now,
-            )
-        for obj, changed in formset.changed_objects:
-            audit_record(
-                actor=request.user,
-                action="update",
-                obj=obj,
-                summary=f"后台修改视频会议终端：{obj}（{field_labels(obj, changed)}）",
-                changes={
-                    "before": before.get(obj.pk),
-                    "after": snapshot(obj, VC_RESOURCE_AUDIT_FIELDS),
-                },
-                at=now,
-            )
-        for obj in formset.deleted_objects:
-            audit_record(
-                actor=request.user,
-                action="delete",
-                obj=obj,
-                summary=f"后台删除视频会议终端：{obj}",
-                changes={"before": before.get(obj.pk) or snapshot(obj, VC_RESOURCE_AUDIT_FIELDS)},
-                at=now,
-            )
+        _audit_inline(request, formset, before, fields=fields, label=label)
 
-    def _save_layouts(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """Save the layouts inline, handing the default over first, and audit each change."""
-        before = {
-            f.instance.pk: snapshot(
-                RoomLayout.objects.get(pk=f.instance.pk), ROOM_LAYOUT_AUDIT_FIELDS
-            )
-            for f in formset.forms
-            if f.instance.pk and f.has_changed()
-        }
+    def _hand_over_default(self, form: Any, formset: Any) -> None:
+        """One default per room is a partial unique index: the old default must let go
+        before the new one is written, whatever order the rows are saved in."""
         chosen = [
             f.instance
             for f in formset.forms
@@ -267,41 +228,55 @@ class RoomAdmin(AuditedModelAdmin):
             and not f.cleaned_data.get("DELETE")
         ]
         if chosen:
-            # One default per room is a partial unique index: the old default must let go
-            # before the new one is written, whatever order the rows are saved in.
             others = RoomLayout.objects.filter(room=form.instance, is_default=True)
             if chosen[0].pk is not None:
                 others = others.exclude(pk=chosen[0].pk)
             others.update(is_default=False)
-        super().save_formset(request, form, formset, change)
-        now = timezone.now()
-        for obj in formset.new_objects:
-            audit_record(
-                actor=request.user,
-                action="create",
-                obj=obj,
-                summary=f"后台新建座位布局：{obj}",
-                changes={"after": snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS)},
-                at=now,
-            )
-        for obj, changed in formset.changed_objects:
-            audit_record(
-                actor=request.user,
-                action="update",
-                obj=obj,
-                summary=f"后台修改座位布局：{obj}（{field_labels(obj, changed)}）",
-                changes={
-                    "before": before.get(obj.pk),
-                    "after": snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS),
-                },
-                at=now,
-            )
-        for obj in formset.deleted_objects:
-            audit_record(
-                actor=request.user,
-                action="delete",
-                obj=obj,
-                summary=f"后台删除座位布局：{obj}",
-                changes={"before": before.get(obj.pk) or snapshot(obj, ROOM_LAYOUT_AUDIT_FIELDS)},
-                at=now,
-            )
+
+
+def _inline_before(formset: Any, fields: list[str]) -> dict[Any, dict[str, Any]]:
+    """The stored state of the inline rows about to change, for the audit's "before"."""
+    return {
+        f.instance.pk: snapshot(f.instance.__class__.objects.get(pk=f.instance.pk), fields)
+        for f in formset.forms
+        if f.instance.pk and f.has_changed()
+    }
+
+
+def _audit_inline(
+    request: HttpRequest,
+    formset: Any,
+    before: dict[Any, dict[str, Any]],
+    *,
+    fields: list[str],
+    label: str,
+) -> None:
+    """One audit entry per row an inline formset created, changed or deleted."""
+    now = timezone.now()
+    for obj in formset.new_objects:
+        audit_record(
+            actor=request.user,
+            action="create",
+            obj=obj,
+            summary=f"后台新建{label}：{obj}",
+            changes={"after": snapshot(obj, fields)},
+            at=now,
+        )
+    for obj, changed in formset.changed_objects:
+        audit_record(
+            actor=request.user,
+            action="update",
+            obj=obj,
+            summary=f"后台修改{label}：{obj}（{field_labels(obj, changed)}）",
+            changes={"before": before.get(obj.pk), "after": snapshot(obj, fields)},
+            at=now,
+        )
+    for obj in formset.deleted_objects:
+        audit_record(
+            actor=request.user,
+            action="delete",
+            obj=obj,
+            summary=f"后台删除{label}：{obj}",
+            changes={"before": before.get(obj.pk) or snapshot(obj, fields)},
+            at=now,
+        )
