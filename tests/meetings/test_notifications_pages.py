@@ -220,7 +220,7 @@ def test_directory_api_sets_and_shows_the_channel(admin, organiser):
 
     changed = patch(api_client(admin), f"/api/v1/people/{pk}", {"notify_channel": "none"})
     assert changed.status_code == 200 and changed.json()["notify_channel"] == "none"
-    assert AuditEntry.objects.filter(action="update", summary__contains="notify_channel").exists()
+    assert AuditEntry.objects.filter(action="update", summary__contains="通知方式").exists()
 
 
 @pytest.mark.parametrize(
