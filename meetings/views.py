@@ -637,6 +637,10 @@ def audit_rows(entries: QuerySet[AuditEntry]) -> list[dict[str, Any]]:
     return rows
 
 
+def _acked_codes(meeting: Meeting) -> set[str]:
+    return {str(a.get("code")) for a in meeting.acknowledged_conflicts or [] if isinstance(a, dict)}
+
+
 def _acknowledged(meeting: Meeting) -> list[dict[str, str]]:
     """The soft conflicts the booker confirmed, with who confirmed them by name (the
     stored record keeps the login name, which the API shows)."""
@@ -836,7 +840,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 "deadline": _deadline(m.hold_expires_at) if m.hold_expires_at else None,
                 "overdue": bool(m.hold_expires_at and m.hold_expires_at <= now),
                 "hard": [_meeting_item(request.user, c) for c in check.hard],
-                "soft": [w.message for w in check.soft],
+                # One acknowledged by the requester is listed once, as 已确认, not again here.
+                "soft": [w.message for w in check.soft if w.code not in _acked_codes(m)],
                 "acknowledged": m.acknowledged_conflicts,
                 # A series waits as one request per occurrence: offer to decide them at once.
                 "series_pending": series_pending[m.series_id] if m.series_id else 0,

@@ -182,6 +182,25 @@ def test_a_soft_conflict_is_booked_once_acknowledged(organiser, colleague, room,
     assert [a["code"] for a in meeting.acknowledged_conflicts] == ["person_busy"]
 
 
+def test_an_acknowledged_conflict_is_listed_once_on_the_approvals_page(
+    organiser, colleague, approver, approval_room, leader
+):
+    day = workday_ahead()
+    make_meeting(
+        room=make_room("第二会议室"),
+        start=at_local(day, dt.time(9)),
+        end=at_local(day, dt.time(10)),
+        organizer=colleague,
+        attendees=[leader.person],
+    )
+    data = form_data(approval_room, day, "09:30", "10:30", attendees=[leader.person.pk])
+    booked = client_for(organiser).post("/meetings/new/", {**data, "acknowledge": ["person_busy"]})
+    assert booked.status_code == 302
+    html = client_for(approver).get("/approvals/").content.decode()
+    assert html.count("王县长在该时段已有其他安排") == 1
+    assert "已确认：王县长在该时段已有其他安排" in html
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -78,9 +78,15 @@ def test_a_job_is_started_watched_and_downloaded(
         kind="namecards",
         stock="200x120",
         title="1",
+        fold_line="0",
+        crop_marks="1",
         mark_printed="0",
     )
     job = PrintJob.objects.get()
+    # The page offers what the seating page's 打印桌签 offers: fold line and crop marks.
+    assert (job.options["fold_line"], job.options["crop_marks"]) == (False, True)
+    panel = client.get(f"/meetings/{s.meeting.pk}/").content.decode()
+    assert 'name="fold_line"' in panel and 'name="crop_marks"' in panel
     assert response.status_code == 302
     assert response["Location"] == f"/meetings/{s.meeting.pk}/print-jobs/{job.pk}/"
     assert enqueued == [job.pk]
