@@ -214,19 +214,11 @@ def check_roster(
     """
     if meeting.status not in BLOCKING:
         return  # a draft holds nothing: the rules run when it is submitted
-    check = services.booking_check(
-        room=meeting.room,
-        start=meeting.start,
-        end=meeting.end,
-        setup_minutes=meeting.setup_minutes,
-        teardown_minutes=meeting.teardown_minutes,
+    check = services.meeting_recheck(
+        meeting,
         person_ids=person_ids,
-        expected_attendance=max(meeting.expected_attendance or 0, count),
-        exclude_id=meeting.pk,
         now=now,
-        with_alternatives=False,
-        branch_of=meeting.branch_of,
-        link_test_minutes=meeting.link_test_minutes,
+        expected_attendance=max(meeting.expected_attendance or 0, count),
     )
     check.hard = []
     check.soft = [w for w in check.soft if w.code in _ROSTER_CODES]

@@ -447,6 +447,30 @@ def _validate_spec(spec: SeriesSpec) -> None:
     )
 
 
+def _book_occurrence(
+    occ: Occurrence,
+    *,
+    series: MeetingSeries,
+    spec: SeriesSpec,
+    actor: Any,
+    now: dt.datetime,
+    acknowledge: Sequence[str],
+) -> Meeting:
+    """One occurrence through the booking rules, as any booking; the approvers' notice is
+    the caller's (one for the whole series)."""
+    return services.meeting_create(
+        actor=actor,
+        now=now,
+        start=occ.start,
+        end=occ.end,
+        acknowledge=acknowledge,
+        series=series,
+        recurrence_id=occ.recurrence_id,
+        notify=False,
+        **spec.booking_kwargs(),
+    )
+
+
 def series_create(
     *,
     actor: Any,
@@ -511,16 +535,8 @@ def series_create(
                 result.skipped.append(_skip_entry(occ, CONFLICT, _probe_conflict_ids(probe)))
                 continue
             try:
-                meeting = services.meeting_create(
-                    actor=actor,
-                    now=now,
-                    start=occ.start,
-                    end=occ.end,
-                    acknowledge=acknowledge,
-                    series=series,
-                    recurrence_id=occ.recurrence_id,
-                    notify=False,
-                    **spec.booking_kwargs(),
+                meeting = _book_occurrence(
+                    occ, series=series, spec=spec, actor=actor, now=now, acknowledge=acknowledge
                 )
             except (BookingConflict, SoftConflict, VcPoolExhausted) as exc:
                 # Taken between the preview and now (a concurrent booking), or no VC
@@ -875,16 +891,8 @@ def series_update(
             target.skip_holidays, target.include_adjusted_workdays = new_skip, new_adjusted
         for occ in creates:
             try:
-                made = services.meeting_create(
-                    actor=actor,
-                    now=now,
-                    start=occ.start,
-                    end=occ.end,
-                    acknowledge=acknowledge,
-                    series=target,
-                    recurrence_id=occ.recurrence_id,
-                    notify=False,
-                    **spec.booking_kwargs(),
+                made = _book_occurrence(
+                    occ, series=target, spec=spec, actor=actor, now=now, acknowledge=acknowledge
                 )
             except (BookingConflict, SoftConflict, VcPoolExhausted) as exc:
                 raise _conflict(
@@ -1113,20 +1121,7 @@ def occurrence_restore(
             if locked is None or locked.status != Status.CANCELLED:
                 raise InvalidTransition("该会议已被他人处理，请刷新")
             services._lock_room(meeting.room)
-            check = services.booking_check(
-                room=meeting.room,
-                start=meeting.start,
-                end=meeting.end,
-                setup_minutes=meeting.setup_minutes,
-                teardown_minutes=meeting.teardown_minutes,
-                person_ids=person_ids,
-                expected_attendance=meeting.expected_attendance,
-                exclude_id=meeting.pk,
-                now=now,
-                with_alternatives=False,
-                branch_of=meeting.branch_of,
-                link_test_minutes=meeting.link_test_minutes,
-            )
+            check = services.meeting_recheck(meeting, person_ids=person_ids, now=now)
             services._raise_for(check, actor=actor, acknowledge=acknowledge)
             services._record_acknowledgement(
                 meeting, check, actor=actor, acknowledge=acknowledge, now=now

@@ -327,6 +327,33 @@ def busy_intervals(
     return out
 
 
+def meeting_recheck(
+    meeting: Meeting,
+    *,
+    person_ids: Iterable[int],
+    now: dt.datetime,
+    expected_attendance: int | None = None,
+) -> BookingCheck:
+    """The rules for a stored meeting as it stands (its room, time, buffers, 联调),
+    itself excluded: after an edit, on restore, for a roster change, on 待审批."""
+    return booking_check(
+        room=meeting.room,
+        start=meeting.start,
+        end=meeting.end,
+        setup_minutes=meeting.setup_minutes,
+        teardown_minutes=meeting.teardown_minutes,
+        person_ids=person_ids,
+        expected_attendance=(
+            meeting.expected_attendance if expected_attendance is None else expected_attendance
+        ),
+        exclude_id=meeting.pk,
+        now=now,
+        with_alternatives=False,
+        branch_of=meeting.branch_of,
+        link_test_minutes=meeting.link_test_minutes,
+    )
+
+
 def booking_check(
     *,
     room: Room | None,
@@ -940,20 +967,7 @@ def meeting_update(
             _lock_unchanged(meeting, state=read_state)
             if recheck:
                 _lock_room(meeting.room)
-                check = booking_check(
-                    room=meeting.room,
-                    start=meeting.start,
-                    end=meeting.end,
-                    setup_minutes=meeting.setup_minutes,
-                    teardown_minutes=meeting.teardown_minutes,
-                    person_ids=person_ids,
-                    expected_attendance=meeting.expected_attendance,
-                    exclude_id=meeting.pk,
-                    now=now,
-                    with_alternatives=False,
-                    branch_of=meeting.branch_of,
-                    link_test_minutes=meeting.link_test_minutes,
-                )
+                check = meeting_recheck(meeting, person_ids=person_ids, now=now)
                 # A room that was already double-booked by an acknowledged soft conflict
                 # stays acknowledged only for the same codes; new ones must be confirmed.
                 _raise_for(check, actor=actor, acknowledge=acknowledge)

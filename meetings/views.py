@@ -63,6 +63,7 @@ from meetings.services import (
     meeting_approve,
     meeting_cancel,
     meeting_create,
+    meeting_recheck,
     meeting_reject,
     meeting_update,
     validate_times,
@@ -817,19 +818,10 @@ def approvals(request: HttpRequest) -> HttpResponse:
     for m in pending:
         # Holds block the room, so a hard clash here means data changed around the hold
         # (e.g. an admin booking); soft ones (a leader now busy) are worth seeing too.
-        check = booking_check(
-            room=m.room,
-            start=m.start,
-            end=m.end,
-            setup_minutes=m.setup_minutes,
-            teardown_minutes=m.teardown_minutes,
+        check = meeting_recheck(
+            m,
             person_ids=[a.person_id for a in m.attendances.all() if a.person_id is not None],
-            expected_attendance=m.expected_attendance,
-            exclude_id=m.pk,
             now=now,
-            with_alternatives=False,
-            branch_of=m.branch_of,
-            link_test_minutes=m.link_test_minutes,
         )
         items.append(
             {
