@@ -248,6 +248,28 @@ def meeting_index(request: HttpRequest, filters: Query[MeetingFilter]) -> dict[s
     }
 
 
+def booking_fields(payload: Any) -> dict[str, Any]:
+    """What a booking body (a meeting's or a series') says about the meeting itself, as
+    keyword arguments of services.meeting_create and fields of series.SeriesSpec."""
+    return {
+        "title": payload.title,
+        "kind": payload.kind,
+        "priority": payload.priority,
+        "room": _room_for(payload.room_id),
+        "place": payload.place,
+        "setup_minutes": payload.setup_minutes,
+        "teardown_minutes": payload.teardown_minutes,
+        "confidentiality": payload.confidentiality,
+        "description": payload.description,
+        "expected_attendance": payload.expected_attendance,
+        "attendees": _attendees_for(payload.attendees),
+        "branch_of": payload.branch_of or "",
+        "link_test_minutes": payload.link_test_minutes,
+        "reminder_minutes": payload.reminder_minutes,
+        "vc": vc_request(payload.vc) if payload.vc is not None else None,
+    }
+
+
 @router.post("/meetings", response={201: MeetingOut, codes_4xx: ErrorOut}, summary="预订会议")
 def meeting_create(request: HttpRequest, payload: MeetingIn) -> HttpStatus[dict[str, Any]]:
     # The service checks this too; checking first means an outsider gets 403, not a
@@ -259,25 +281,11 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> HttpStatus[dict[
     meeting = create(
         actor=request.user,
         now=timezone.now(),
-        title=payload.title,
-        kind=payload.kind,
-        priority=payload.priority,
         start=payload.start,
         end=payload.end,
-        room=_room_for(payload.room_id),
-        place=payload.place,
-        setup_minutes=payload.setup_minutes,
-        teardown_minutes=payload.teardown_minutes,
-        confidentiality=payload.confidentiality,
-        description=payload.description,
-        expected_attendance=payload.expected_attendance,
-        attendees=_attendees_for(payload.attendees),
         acknowledge=payload.acknowledge,
         submit=payload.submit,
-        branch_of=payload.branch_of or "",
-        link_test_minutes=payload.link_test_minutes,
-        reminder_minutes=payload.reminder_minutes,
-        vc=vc_request(payload.vc) if payload.vc is not None else None,
+        **booking_fields(payload),
     )
     return HttpStatus(201, _reloaded(meeting.pk, request.user))
 

@@ -25,7 +25,7 @@ from core.schemas import ErrorOut, ParamId, user_ref
 from core.timeutil import localtime
 from meetings import series as series_services
 from meetings.access import MASKED_TITLE, access_meeting
-from meetings.api import _attendees_for, _reloaded, _room_for, vc_request
+from meetings.api import _attendees_for, _reloaded, _room_for, booking_fields
 from meetings.models import Meeting, MeetingSeries, Status
 from meetings.recurrence import parse_rrule
 from meetings.schemas import DecisionIn, MeetingOut
@@ -48,23 +48,7 @@ NOT_BOOKER = "只有会务人员、秘书或管理员可以预订会议"
 
 
 def _spec(payload: SeriesIn | SeriesPreviewIn) -> SeriesSpec:
-    return SeriesSpec(
-        title=payload.title,
-        room=_room_for(payload.room_id),
-        place=payload.place,
-        kind=payload.kind,
-        priority=payload.priority,
-        setup_minutes=payload.setup_minutes,
-        teardown_minutes=payload.teardown_minutes,
-        confidentiality=payload.confidentiality,
-        description=payload.description,
-        expected_attendance=payload.expected_attendance,
-        attendees=_attendees_for(payload.attendees),
-        branch_of=payload.branch_of or "",
-        link_test_minutes=payload.link_test_minutes,
-        vc=vc_request(payload.vc) if payload.vc is not None else None,
-        reminder_minutes=payload.reminder_minutes,
-    )
+    return SeriesSpec(**booking_fields(payload))
 
 
 def series_out(
