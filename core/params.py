@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-# Below the bigint primary keys' limit; also what JavaScript numbers hold exactly.
-MAX_ID = 2**53
+from core.schemas import MAX_ID
 
 
 def parse_id(raw: object) -> int | None:

@@ -823,6 +823,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
             person_ids=[a.person_id for a in m.attendances.all() if a.person_id is not None],
             now=now,
         )
+        # One acknowledged by the requester is listed once, as 已确认, not again as soft.
+        acked = _acked_codes(m)
         items.append(
             {
                 "meeting": m,
@@ -832,8 +834,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
                 "deadline": _deadline(m.hold_expires_at) if m.hold_expires_at else None,
                 "overdue": bool(m.hold_expires_at and m.hold_expires_at <= now),
                 "hard": [_meeting_item(request.user, c) for c in check.hard],
-                # One acknowledged by the requester is listed once, as 已确认, not again here.
-                "soft": [w.message for w in check.soft if w.code not in _acked_codes(m)],
+                "soft": [w.message for w in check.soft if w.code not in acked],
                 "acknowledged": m.acknowledged_conflicts,
                 # A series waits as one request per occurrence: offer to decide them at once.
                 "series_pending": series_pending[m.series_id] if m.series_id else 0,

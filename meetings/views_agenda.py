@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exceptions import DomainError, InvalidInput
+from core.schemas import MAX_ID
 from meetings import agenda as svc
 from meetings.access import can_edit, can_see_details
 from meetings.forms_attendees import AgendaItemForm, NoticeForm
 from meetings.models import AgendaItem, Kind, Meeting, Status
 from meetings.views import _access, _page
-from meetings.views_attendees import MAX_ID
 
 
 def _item(meeting: Meeting, item_id: int) -> AgendaItem:

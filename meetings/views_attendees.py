@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import DomainError, InvalidInput, SoftConflict
+from core.schemas import MAX_ID
 from core.timeutil import localtime
 from meetings import attendees as svc
 from meetings.access import can_edit, can_see_details
@@ -31,8 +32,6 @@ from meetings.roster import checkin_count, roster, rsvp_tally
 from meetings.roster_xlsx import CONTENT_TYPE, MAX_BYTES, roster_export, roster_import
 from meetings.views import _access, _page
 from meetings.views_schedule import qr_svg
-
-MAX_ID = 2**53
 
 
 def _readable(request: HttpRequest, pk: int) -> Meeting:
